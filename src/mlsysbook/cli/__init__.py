@@ -1,0 +1,2 @@
+"""The `mlsysbook` command. Command groups import their pillar only when run, so
+`mlsysbook --help` stays fast."""

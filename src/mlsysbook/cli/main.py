@@ -1,0 +1,38 @@
+"""Entry point: `mlsysbook [--version] COMMAND`."""
+
+from __future__ import annotations
+
+import typer
+
+from mlsysbook import __version__
+from mlsysbook.cli import db, serve, user
+
+app = typer.Typer(
+    name="mlsysbook",
+    help="Learn machine-learning systems engineering: read, build, model, test, deploy, teach.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("serve")(serve.serve)
+app.add_typer(db.app, name="db")
+app.add_typer(user.app, name="user")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"mlsysbook {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """MLSysBook: learn machine-learning systems engineering, offline."""
+
+
+def run() -> None:
+    app()

@@ -1,0 +1,39 @@
+"""`mlsysbook serve`: the web app under uvicorn."""
+
+from __future__ import annotations
+
+import typer
+
+from mlsysbook.cli.common import DATABASE_URL, fail, settings
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
+    workers: int = typer.Option(1, min=1, max=64, help="Worker processes (use PostgreSQL for many)."),
+    database_url: str | None = DATABASE_URL,
+    migrate: bool = typer.Option(True, help="Apply pending migrations before starting."),
+) -> None:
+    """Serve the web app (migrations are applied first)."""
+    import uvicorn
+
+    from mlsysbook.cli.db import apply_migrations
+
+    s = settings(database_url)
+    if migrate:
+        apply_migrations(s.database_url)
+    where = "SQLite at " + s.database_url.split("///", 1)[-1] if s.is_sqlite else "PostgreSQL"
+    typer.echo(f"MLSysBook on http://{host}:{port} ({where}, {workers} worker(s))")
+    try:
+        uvicorn.run(
+            "mlsysbook.web.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            proxy_headers=True,  # trusts X-Forwarded-* from FORWARDED_ALLOW_IPS (default 127.0.0.1)
+            log_level="warning",
+            access_log=False,
+        )
+    except OSError as e:
+        fail(f"cannot listen on {host}:{port}: {e.strerror}")

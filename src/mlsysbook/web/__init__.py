@@ -1,0 +1,1 @@
+"""The FastAPI app: pages (Jinja2 + htmx) and the JSON API under /api/v1."""

@@ -1,0 +1,58 @@
+"""Rendering pages: one Jinja2 environment, and the context every page shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from mlsysbook import __version__
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    href: str
+
+
+# The pillars' sections (Read, Build, Model, Test, Labs, Teach) are appended by
+# ``create_app`` as each pillar's router is mounted; none is listed before it exists.
+BASE_NAV = (NavItem("Home", "/"), NavItem("Notes", "/notes"))
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    visitor = getattr(request.state, "visitor", None)
+    context.update(
+        request=request,
+        visitor=visitor,
+        account=visitor.account if visitor else None,
+        csrf_token=visitor.csrf_token if visitor else "",
+        nav=request.app.state.nav,
+        version=__version__,
+    )
+    return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only same-site paths: an open redirect would let a phishing link borrow our name."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def login_url(next_path: str) -> str:
+    return "/login?next=" + quote(next_path, safe="/")

@@ -1,0 +1,1 @@
+"""One router per area; pillars add theirs as they land."""

@@ -1,0 +1,150 @@
+"""The JSON API, /api/v1. Same session cookie as the pages; writes need the
+``X-CSRF-Token`` header (its value is in GET /api/v1/me)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field
+
+from mlsysbook import __version__
+from mlsysbook.store import notes, portability
+from mlsysbook.store.errors import InvalidInput, NotFound
+from mlsysbook.store.models import Note, User
+from mlsysbook.web.pages import render
+from mlsysbook.web.visitor import Visitor, get_visitor
+
+router = APIRouter(prefix="/api/v1", tags=["v1"])
+
+
+class Me(BaseModel):
+    authenticated: bool = Field(description="True once signed up and logged in.")
+    email: str | None = None
+    display_name: str | None = None
+    role: str | None = None
+    csrf_token: str = Field(description="Send as X-CSRF-Token on POST, PUT and DELETE.")
+    version: str
+
+
+class NoteIn(BaseModel):
+    title: str = Field(min_length=1, max_length=notes.MAX_TITLE)
+    body: str = Field(default="", max_length=notes.MAX_BODY)
+    ref: str = Field(default="", max_length=notes.MAX_REF)
+
+
+class NoteOut(NoteIn):
+    id: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, n: Note) -> NoteOut:
+        return cls(
+            id=n.id,
+            title=n.title,
+            body=n.body,
+            ref=n.ref,
+            created_at=n.created_at,
+            updated_at=n.updated_at,
+        )
+
+
+def _user_or_404(visitor: Visitor) -> User:
+    if visitor.user is None:
+        raise HTTPException(404, "No such note.")
+    return visitor.user
+
+
+def _unprocessable(e: InvalidInput) -> HTTPException:
+    return HTTPException(422, str(e))
+
+
+@router.get("/me", summary="Who is asking, and the CSRF token for writes")
+def me(visitor: Visitor = Depends(get_visitor)) -> Me:
+    visitor.ensure_session()
+    user = visitor.account
+    return Me(
+        authenticated=user is not None,
+        email=user.email if user else None,
+        display_name=user.display_name if user else None,
+        role=user.role if user else None,
+        csrf_token=visitor.csrf_token,
+        version=__version__,
+    )
+
+
+@router.get("/notes", summary="The visitor's notes, newest first")
+def list_notes(visitor: Visitor = Depends(get_visitor)) -> list[NoteOut]:
+    user = visitor.user
+    return [NoteOut.of(n) for n in notes.list_notes(visitor.db, user)] if user else []
+
+
+@router.post("/notes", status_code=201, summary="Add a note")
+def add_note(data: NoteIn, visitor: Visitor = Depends(get_visitor)) -> NoteOut:
+    try:
+        note = notes.add_note(visitor.db, visitor.ensure_user(), data.title, data.body, data.ref)
+    except InvalidInput as e:
+        raise _unprocessable(e) from None
+    visitor.db.commit()
+    return NoteOut.of(note)
+
+
+@router.get("/notes/{note_id}", summary="One note")
+def get_note(note_id: int, visitor: Visitor = Depends(get_visitor)) -> NoteOut:
+    try:
+        return NoteOut.of(notes.get_note(visitor.db, _user_or_404(visitor), note_id))
+    except NotFound as e:
+        raise HTTPException(404, str(e)) from None
+
+
+@router.put("/notes/{note_id}", summary="Replace a note")
+def put_note(note_id: int, data: NoteIn, visitor: Visitor = Depends(get_visitor)) -> NoteOut:
+    try:
+        note = notes.edit_note(
+            visitor.db, _user_or_404(visitor), note_id, data.title, data.body, data.ref
+        )
+    except NotFound as e:
+        raise HTTPException(404, str(e)) from None
+    except InvalidInput as e:
+        raise _unprocessable(e) from None
+    visitor.db.commit()
+    return NoteOut.of(note)
+
+
+@router.delete("/notes/{note_id}", status_code=204, summary="Delete a note")
+def delete_note(note_id: int, visitor: Visitor = Depends(get_visitor)) -> Response:
+    try:
+        notes.delete_note(visitor.db, _user_or_404(visitor), note_id)
+    except NotFound as e:
+        raise HTTPException(404, str(e)) from None
+    visitor.db.commit()
+    return Response(status_code=204)
+
+
+@router.get("/export", summary="Everything the visitor owns, as one importable document")
+def export(visitor: Visitor = Depends(get_visitor)) -> dict[str, Any]:
+    if visitor.user is None:
+        raise HTTPException(404, "Nothing saved yet: there is no data to export.")
+    return portability.export_user(visitor.db, visitor.user)
+
+
+@router.post("/import", summary="Add an export document's data to the visitor's own")
+def import_doc(
+    doc: portability.ExportDoc = Body(), visitor: Visitor = Depends(get_visitor)
+) -> dict[str, int]:
+    try:
+        counts = portability.import_into(visitor.db, visitor.ensure_user(), doc)
+    except InvalidInput as e:
+        raise _unprocessable(e) from None
+    visitor.db.commit()
+    return counts
+
+
+@router.get("/docs", include_in_schema=False, response_class=HTMLResponse)
+def docs(request: Request) -> HTMLResponse:
+    """A readable index of the OpenAPI document, rendered here (no CDN, no JS)."""
+    spec = request.app.openapi()
+    return render(request, "api_docs.html", spec=spec)
