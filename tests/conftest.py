@@ -47,7 +47,9 @@ def postgres_server() -> Iterator[str]:
     pg = _pg_bin()
     if pg is None:
         if REQUIRE_POSTGRES:
-            pytest.fail("PostgreSQL is required (MLSYSBOOK_REQUIRE_POSTGRES=1) but initdb is missing")
+            pytest.fail(
+                "PostgreSQL is required (MLSYSBOOK_REQUIRE_POSTGRES=1) but initdb is missing"
+            )
         pytest.skip("PostgreSQL is not installed")
     as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
     root = Path(tempfile.mkdtemp(prefix="mlsysbook-pg-"))
@@ -55,13 +57,45 @@ def postgres_server() -> Iterator[str]:
         shutil.chown(root, "postgres")
     data, port = root / "data", _free_port()
     run = {"check": True, "capture_output": True}
-    subprocess.run([*as_user, str(pg / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8"], **run)  # type: ignore[call-overload]
+    subprocess.run(
+        [
+            *as_user,
+            str(pg / "initdb"),
+            "-D",
+            str(data),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+        ],
+        **run,
+    )  # type: ignore[call-overload]
     opts = f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off -c full_page_writes=off"
-    subprocess.run([*as_user, str(pg / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w", "start"], **run)  # type: ignore[call-overload]
+    subprocess.run(
+        [
+            *as_user,
+            str(pg / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            opts,
+            "-l",
+            str(root / "log"),
+            "-w",
+            "start",
+        ],
+        **run,
+    )  # type: ignore[call-overload]
     try:
         yield f"postgresql://postgres@127.0.0.1:{port}"
     finally:
-        subprocess.run([*as_user, str(pg / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], check=False, capture_output=True)
+        subprocess.run(
+            [*as_user, str(pg / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+            check=False,
+            capture_output=True,
+        )
         shutil.rmtree(root, ignore_errors=True)
 
 

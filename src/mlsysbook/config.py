@@ -1,7 +1,7 @@
 """Configuration from the environment, read once per process.
 
 MLSYSBOOK_DATA_DIR      where SQLite and the generated secret live (default: ./var)
-MLSYSBOOK_DATABASE_URL  a SQLAlchemy URL; postgresql:// selects psycopg 3 (default: SQLite in the data dir)
+MLSYSBOOK_DATABASE_URL  SQLAlchemy URL; postgresql:// uses psycopg 3 (default: SQLite in data dir)
 MLSYSBOOK_SECRET_KEY    keys session and rate-limit hashes (default: generated into the data dir)
 """
 
@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-SECRET_FILE = "secret_key"
+SECRET_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
 
 
 class ConfigError(Exception):

@@ -27,7 +27,9 @@ def test_upgrade_is_idempotent_and_reversible(database_url: str) -> None:
     engine.dispose()
     migrate.upgrade(database_url)
     engine = make_engine(database_url)
-    assert {"users", "sessions", "notes", "login_failures"} <= set(inspect(engine).get_table_names())
+    assert {"users", "sessions", "notes", "login_failures"} <= set(
+        inspect(engine).get_table_names()
+    )
     engine.dispose()
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pytest
@@ -37,8 +38,13 @@ def test_notes_are_scoped_to_their_owner(db: DB) -> None:
 
 @pytest.mark.parametrize(
     ("title", "body", "message"),
-    [("", "", "needs a title"), ("   ", "", "needs a title"), ("x" * 201, "", "limited"),
-     ("ok", "x" * 100_001, "limited"), ("nul\x00", "", "NUL")],
+    [
+        ("", "", "needs a title"),
+        ("   ", "", "needs a title"),
+        ("x" * 201, "", "limited"),
+        ("ok", "x" * 100_001, "limited"),
+        ("nul\x00", "", "NUL"),
+    ],
 )
 def test_note_validation(db: DB, title: str, body: str, message: str) -> None:
     with pytest.raises(InvalidInput, match=message):
@@ -63,8 +69,16 @@ def test_export_import_round_trip(db: DB) -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    [b"", b"null", b"[]", b"{}", b"not json", b'{"format": "other", "version": 1}',
-     b'\xff\xfe', json.dumps({"format": "mlsysbook-export", "version": 2}).encode()],
+    [
+        b"",
+        b"null",
+        b"[]",
+        b"{}",
+        b"not json",
+        b'{"format": "other", "version": 1}',
+        b"\xff\xfe",
+        json.dumps({"format": "mlsysbook-export", "version": 2}).encode(),
+    ],
 )
 def test_parse_export_rejects_garbage_clearly(raw: bytes) -> None:
     with pytest.raises(InvalidInput, match="not a valid MLSysBook export"):
@@ -76,10 +90,20 @@ def test_import_is_all_or_nothing(db: DB) -> None:
     db.commit()
     doc = portability.export_user(db, ada)
     doc["notes"] = [
-        {"title": "fine", "body": "", "ref": "", "created_at": doc["exported_at"],
-         "updated_at": doc["exported_at"]},
-        {"title": "bad", "body": "\x00", "ref": "", "created_at": doc["exported_at"],
-         "updated_at": doc["exported_at"]},
+        {
+            "title": "fine",
+            "body": "",
+            "ref": "",
+            "created_at": doc["exported_at"],
+            "updated_at": doc["exported_at"],
+        },
+        {
+            "title": "bad",
+            "body": "\x00",
+            "ref": "",
+            "created_at": doc["exported_at"],
+            "updated_at": doc["exported_at"],
+        },
     ]
     with pytest.raises(InvalidInput):
         portability.import_into(db, ada, portability.parse_export(json.dumps(doc)))
@@ -88,13 +112,20 @@ def test_import_is_all_or_nothing(db: DB) -> None:
 
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.one_of(st.binary(max_size=300), st.text(max_size=300), st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
-    max_leaves=20,
-).map(json.dumps)))
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        st.text(max_size=300),
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+            lambda inner: (
+                st.lists(inner, max_size=4)
+                | st.dictionaries(st.text(max_size=10), inner, max_size=4)
+            ),
+            max_leaves=20,
+        ).map(json.dumps),
+    )
+)
 def test_parse_export_never_crashes(raw: bytes | str) -> None:
-    try:
+    with contextlib.suppress(InvalidInput):
         portability.parse_export(raw)
-    except InvalidInput:
-        pass

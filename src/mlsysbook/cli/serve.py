@@ -10,7 +10,9 @@ from mlsysbook.cli.common import DATABASE_URL, fail, settings
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
-    workers: int = typer.Option(1, min=1, max=64, help="Worker processes (use PostgreSQL for many)."),
+    workers: int = typer.Option(
+        1, min=1, max=64, help="Worker processes (use PostgreSQL for many)."
+    ),
     database_url: str | None = DATABASE_URL,
     migrate: bool = typer.Option(True, help="Apply pending migrations before starting."),
 ) -> None:

@@ -16,7 +16,11 @@ app = typer.Typer(help="Create accounts; export and import a learner's data.", n
 def create(
     email: str = typer.Option(..., prompt=True, help="Login email."),
     password: str = typer.Option(
-        ..., prompt=True, hide_input=True, confirmation_prompt=True, envvar="MLSYSBOOK_PASSWORD",
+        ...,
+        prompt=True,
+        hide_input=True,
+        confirmation_prompt=True,
+        envvar="MLSYSBOOK_PASSWORD",
         help="At least 10 characters (or set MLSYSBOOK_PASSWORD).",
     ),
     role: str = typer.Option("learner", help="learner or instructor."),

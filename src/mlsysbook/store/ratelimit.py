@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session as DB
 
+from mlsysbook.store.db import rows_affected
 from mlsysbook.store.models import LoginFailure, utcnow
 
 WINDOW = timedelta(minutes=15)
@@ -41,5 +42,4 @@ def clear(db: DB, key: str) -> None:
 
 def prune(db: DB, now: datetime | None = None) -> int:
     cutoff = (now or utcnow()) - WINDOW
-    return int(db.execute(delete(LoginFailure).where(LoginFailure.at <= cutoff)).rowcount or 0)
-
+    return rows_affected(db, delete(LoginFailure).where(LoginFailure.at <= cutoff))

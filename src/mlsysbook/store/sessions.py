@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session as DB
 
+from mlsysbook.store.db import rows_affected
 from mlsysbook.store.models import Session, User, utcnow
 
 LIFETIME = timedelta(days=30)
@@ -64,7 +65,6 @@ def close_session(db: DB, row: Session) -> None:
 def prune(db: DB, now: datetime | None = None) -> int:
     """Delete expired sessions, and anonymous users no live session points at."""
     now = now or utcnow()
-    gone = db.execute(delete(Session).where(Session.expires_at <= now)).rowcount
+    gone = rows_affected(db, delete(Session).where(Session.expires_at <= now))
     live = select(Session.user_id).where(Session.user_id.is_not(None))
-    orphans = delete(User).where(User.email.is_(None), User.id.not_in(live))
-    return int(gone or 0) + int(db.execute(orphans).rowcount or 0)
+    return gone + rows_affected(db, delete(User).where(User.email.is_(None), User.id.not_in(live)))

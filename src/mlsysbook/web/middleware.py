@@ -77,8 +77,9 @@ async def _reject(scope: Scope, send: Send) -> None:
     if scope["path"].startswith("/api/"):
         body, ctype = json.dumps({"detail": detail}).encode(), b"application/json"
     else:
-        body, ctype = f"<!doctype html><title>Too large</title><p>{detail}</p>".encode(), (
-            b"text/html; charset=utf-8"
+        body, ctype = (
+            f"<!doctype html><title>Too large</title><p>{detail}</p>".encode(),
+            (b"text/html; charset=utf-8"),
         )
     await send(
         {

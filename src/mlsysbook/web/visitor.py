@@ -105,7 +105,9 @@ async def csrf_guard(request: Request, visitor: Visitor = Depends(get_visitor)) 
         sent = value if isinstance(value, str) else None
     expected = visitor.csrf_token
     if not sent or not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
-        raise HTTPException(403, "The form expired or did not come from this site. Reload the page and try again.")
+        raise HTTPException(
+            403, "The form expired or did not come from this site. Reload the page and try again."
+        )
 
 
 def require_account(visitor: Visitor = Depends(get_visitor)) -> User:

@@ -58,7 +58,8 @@ async def login(request: Request, visitor: Visitor = Depends(get_visitor)) -> Re
     email_key = keyed_hash(secret, "email:" + form["email"].strip().lower())
     client_key = keyed_hash(secret, "client:" + (request.client.host if request.client else "?"))
     limits = {email_key: ratelimit.MAX_PER_ACCOUNT, client_key: ratelimit.MAX_PER_CLIENT}
-    context = {"form": form, "next": safe_next(form["next"])}
+    next_path = safe_next(form["next"])
+    context = {"form": form, "next": next_path}
     wait = ratelimit.blocked_for(db, limits)
     if wait:
         response = render(
@@ -81,7 +82,7 @@ async def login(request: Request, visitor: Visitor = Depends(get_visitor)) -> Re
         accounts.merge_into(db, visitor.user, user)
     visitor.start(user)
     db.commit()
-    return see_other(context["next"])
+    return see_other(next_path)
 
 
 @router.post("/logout")
