@@ -7,10 +7,13 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -131,3 +134,50 @@ def wait_for(predicate, timeout: float = 10.0) -> None:  # type: ignore[no-untyp
             return
         time.sleep(0.05)
     raise TimeoutError("condition not met in time")
+
+
+@dataclass
+class LiveServer:
+    url: str
+    data_dir: Path
+    process: subprocess.Popen[bytes]
+
+
+def start_server(data_dir: Path, *extra: str, database_url: str | None = None) -> LiveServer:
+    """`mlsysbook serve` in a subprocess, returned once /healthz answers."""
+    port = _free_port()
+    full_env = {**os.environ, "MLSYSBOOK_DATA_DIR": str(data_dir)}
+    full_env.pop("MLSYSBOOK_DATABASE_URL", None)
+    if database_url:
+        full_env["MLSYSBOOK_DATABASE_URL"] = database_url
+    cmd = [sys.executable, "-m", "mlsysbook", "serve", "--port", str(port), *extra]
+    proc = subprocess.Popen(cmd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        if proc.poll() is not None:
+            out = proc.stdout.read().decode() if proc.stdout else ""
+            raise RuntimeError(f"server exited with {proc.returncode}: {out}")
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=1) as r:  # noqa: S310 (loopback)
+                return bool(r.status == 200)
+        except OSError:
+            return False
+
+    wait_for(up, timeout=30)
+    return LiveServer(url, data_dir, proc)
+
+
+def stop_server(server: LiveServer) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    server = start_server(tmp_path / "var")
+    yield server
+    stop_server(server)

@@ -1,0 +1,82 @@
+"""A real browser: Debian's chromium driven by Playwright (never `playwright install`)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import LiveServer
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
+        pytest.fail("Debian chromium is required for browser tests (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield b
+        b.close()
+
+
+def test_sign_up_log_out_log_in(browser: Any, live_server: LiveServer) -> None:
+    page = browser.new_page()
+    page.goto(live_server.url + "/")
+    page.get_by_role("link", name="Sign up").first.click()
+    page.get_by_label("Name").fill("Ada")
+    page.get_by_label("Email").fill("ada@example.org")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Sign up").click()
+    page.wait_for_url(live_server.url + "/")
+    assert page.get_by_text("Welcome back, Ada.").is_visible()
+
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(live_server.url + "/")
+    assert page.get_by_role("link", name="Log in").is_visible()
+
+    page.get_by_role("link", name="Log in").click()
+    page.get_by_label("Email").fill("ada@example.org")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(live_server.url + "/")
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Learn how")
+    assert page.get_by_role("link", name="Ada").is_visible()
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "home-logged-in.png"), full_page=True)
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.screenshot(path=str(ARTIFACTS / "home-phone.png"), full_page=True)
+    page.close()
+
+
+def test_notes_with_htmx_and_without_js(browser: Any, live_server: LiveServer) -> None:
+    for js in (True, False):
+        context = browser.new_context(java_script_enabled=js)
+        page = context.new_page()
+        page.goto(live_server.url + "/notes")
+        page.get_by_label("Title").fill(f"Roofline js={js}")
+        page.get_by_label("Note").fill("attainable = min(peak, bw * intensity)")
+        page.get_by_role("button", name="Save note").click()
+        page.get_by_role("link", name=f"Roofline js={js}").wait_for()
+        page.get_by_role("button", name=f"Delete “Roofline js={js}”").click()
+        page.get_by_text("No notes yet.").wait_for()
+        context.close()
