@@ -159,7 +159,7 @@ def start_server(data_dir: Path, *extra: str, database_url: str | None = None) -
             out = proc.stdout.read().decode() if proc.stdout else ""
             raise RuntimeError(f"server exited with {proc.returncode}: {out}")
         try:
-            with urllib.request.urlopen(url + "/healthz", timeout=1) as r:  # noqa: S310 (loopback)
+            with urllib.request.urlopen(url + "/healthz", timeout=1) as r:
                 return bool(r.status == 200)
         except OSError:
             return False

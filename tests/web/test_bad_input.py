@@ -56,7 +56,7 @@ def test_streamed_oversized_body_is_413(client: TestClient) -> None:
 
 def test_bad_content_length_is_rejected(client: TestClient) -> None:
     r = client.post("/notes", content=b"x", headers={"content-length": "abc"})
-    assert r.status_code in (400, 413)
+    assert 400 <= r.status_code < 500
 
 
 def test_malformed_form_fields(client: TestClient) -> None:

@@ -45,7 +45,7 @@ def open_session(db: DB, secret: str, user: User | None = None) -> Opened:
 def find_session(db: DB, secret: str, token: str, now: datetime | None = None) -> Session | None:
     if not token or len(token) > 100:
         return None
-    row = db.scalar(select(Session).where(Session.id_hash == keyed_hash(secret, token)))
+    row = db.get(Session, keyed_hash(secret, token))
     if row is None or row.expires_at <= (now or utcnow()):
         return None
     return row

@@ -15,7 +15,7 @@ from mlsysbook import __version__
 from mlsysbook.config import Settings, load_settings
 from mlsysbook.store.db import make_engine, make_sessionmaker
 from mlsysbook.store.errors import StoreError
-from mlsysbook.web.middleware import BodyLimit, SessionCookie
+from mlsysbook.web.middleware import TOO_LARGE, BodyLimit, SessionCookie
 from mlsysbook.web.pages import BASE_NAV, login_url, render, see_other
 from mlsysbook.web.routes import accounts, api, home, notes
 from mlsysbook.web.visitor import csrf_guard
@@ -44,6 +44,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         dependencies=[Depends(csrf_guard)],
+        # No OpenTelemetry exporter is configured offline; skip its per-request work.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
@@ -79,6 +81,8 @@ def _install_error_pages(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "")
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"There is nothing at {request.url.path}."
+        elif exc.status_code == 413:
+            detail = TOO_LARGE
         response = _error(request, exc.status_code, detail)
         if exc.headers:
             response.headers.update(exc.headers)

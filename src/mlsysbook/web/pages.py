@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from mlsysbook import __version__
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+TEMPLATES.env.auto_reload = False  # templates ship in the package; skip a stat per render
 
 
 @dataclass(frozen=True)

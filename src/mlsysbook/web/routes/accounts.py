@@ -1,4 +1,6 @@
-"""Sign up, log in, log out, account settings, data export and import (HTML)."""
+"""Sign up, log in, log out, account settings, data export and import (HTML).
+
+Password hashing (argon2, ~0.1 s of CPU) runs in the thread pool, off the event loop."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import json
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from mlsysbook.store import accounts, portability, ratelimit
 from mlsysbook.store.errors import EmailTaken, InvalidCredentials, InvalidInput
@@ -19,7 +22,7 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/signup", response_class=HTMLResponse)
-def signup_form(request: Request, visitor: Visitor = Depends(get_visitor)) -> Response:
+async def signup_form(request: Request, visitor: Visitor = Depends(get_visitor)) -> Response:
     if visitor.account:
         return see_other("/account")
     visitor.ensure_session()
@@ -30,8 +33,13 @@ def signup_form(request: Request, visitor: Visitor = Depends(get_visitor)) -> Re
 async def signup(request: Request, visitor: Visitor = Depends(get_visitor)) -> Response:
     form = await fields(request, "email", "password", "display_name", "next")
     try:
-        user = accounts.create_user(
-            visitor.db, form["email"], form["password"], form["display_name"], adopt=visitor.user
+        user = await run_in_threadpool(
+            accounts.create_user,
+            visitor.db,
+            form["email"],
+            form["password"],
+            form["display_name"],
+            adopt=visitor.user,
         )
     except (InvalidInput, EmailTaken) as e:
         visitor.db.rollback()
@@ -44,7 +52,7 @@ async def signup(request: Request, visitor: Visitor = Depends(get_visitor)) -> R
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, visitor: Visitor = Depends(get_visitor)) -> Response:
+async def login_form(request: Request, visitor: Visitor = Depends(get_visitor)) -> Response:
     if visitor.account:
         return see_other(safe_next(request.query_params.get("next")))
     visitor.ensure_session()
@@ -72,7 +80,7 @@ async def login(request: Request, visitor: Visitor = Depends(get_visitor)) -> Re
         response.headers["Retry-After"] = str(wait)
         return response
     try:
-        user = accounts.authenticate(db, form["email"], form["password"])
+        user = await run_in_threadpool(accounts.authenticate, db, form["email"], form["password"])
     except InvalidCredentials as e:
         ratelimit.record_failure(db, [email_key, client_key])
         db.commit()
@@ -86,14 +94,14 @@ async def login(request: Request, visitor: Visitor = Depends(get_visitor)) -> Re
 
 
 @router.post("/logout")
-def logout(visitor: Visitor = Depends(get_visitor)) -> Response:
+async def logout(visitor: Visitor = Depends(get_visitor)) -> Response:
     visitor.end()
     visitor.db.commit()
     return see_other("/")
 
 
 @router.get("/account", response_class=HTMLResponse)
-def account_page(request: Request, user: User = Depends(require_account)) -> HTMLResponse:
+async def account_page(request: Request, user: User = Depends(require_account)) -> HTMLResponse:
     return render(request, "account.html")
 
 
@@ -105,7 +113,13 @@ async def change_password(
 ) -> HTMLResponse:
     form = await fields(request, "current_password", "new_password")
     try:
-        accounts.change_password(visitor.db, user, form["current_password"], form["new_password"])
+        await run_in_threadpool(
+            accounts.change_password,
+            visitor.db,
+            user,
+            form["current_password"],
+            form["new_password"],
+        )
     except (InvalidCredentials, InvalidInput) as e:
         visitor.db.rollback()
         return render(request, "account.html", 400, password_error=str(e))
@@ -123,7 +137,7 @@ async def delete_account(
 ) -> Response:
     form = await fields(request, "password")
     try:
-        accounts.delete_account(visitor.db, user, form["password"])
+        await run_in_threadpool(accounts.delete_account, visitor.db, user, form["password"])
     except InvalidCredentials as e:
         visitor.db.rollback()
         return render(request, "account.html", 400, delete_error=str(e))
@@ -134,7 +148,7 @@ async def delete_account(
 
 
 @router.get("/account/export.json")
-def export(visitor: Visitor = Depends(get_visitor)) -> Response:
+async def export(visitor: Visitor = Depends(get_visitor)) -> Response:
     user = visitor.user
     if user is None:
         return see_other("/notes")

@@ -63,7 +63,7 @@ def _unprocessable(e: InvalidInput) -> HTTPException:
 
 
 @router.get("/me", summary="Who is asking, and the CSRF token for writes")
-def me(visitor: Visitor = Depends(get_visitor)) -> Me:
+async def me(visitor: Visitor = Depends(get_visitor)) -> Me:
     visitor.ensure_session()
     user = visitor.account
     return Me(
@@ -77,13 +77,13 @@ def me(visitor: Visitor = Depends(get_visitor)) -> Me:
 
 
 @router.get("/notes", summary="The visitor's notes, newest first")
-def list_notes(visitor: Visitor = Depends(get_visitor)) -> list[NoteOut]:
+async def list_notes(visitor: Visitor = Depends(get_visitor)) -> list[NoteOut]:
     user = visitor.user
     return [NoteOut.of(n) for n in notes.list_notes(visitor.db, user)] if user else []
 
 
 @router.post("/notes", status_code=201, summary="Add a note")
-def add_note(data: NoteIn, visitor: Visitor = Depends(get_visitor)) -> NoteOut:
+async def add_note(data: NoteIn, visitor: Visitor = Depends(get_visitor)) -> NoteOut:
     try:
         note = notes.add_note(visitor.db, visitor.ensure_user(), data.title, data.body, data.ref)
     except InvalidInput as e:
@@ -93,7 +93,7 @@ def add_note(data: NoteIn, visitor: Visitor = Depends(get_visitor)) -> NoteOut:
 
 
 @router.get("/notes/{note_id}", summary="One note")
-def get_note(note_id: int, visitor: Visitor = Depends(get_visitor)) -> NoteOut:
+async def get_note(note_id: int, visitor: Visitor = Depends(get_visitor)) -> NoteOut:
     try:
         return NoteOut.of(notes.get_note(visitor.db, _user_or_404(visitor), note_id))
     except NotFound as e:
@@ -101,7 +101,7 @@ def get_note(note_id: int, visitor: Visitor = Depends(get_visitor)) -> NoteOut:
 
 
 @router.put("/notes/{note_id}", summary="Replace a note")
-def put_note(note_id: int, data: NoteIn, visitor: Visitor = Depends(get_visitor)) -> NoteOut:
+async def put_note(note_id: int, data: NoteIn, visitor: Visitor = Depends(get_visitor)) -> NoteOut:
     try:
         note = notes.edit_note(
             visitor.db, _user_or_404(visitor), note_id, data.title, data.body, data.ref
@@ -115,7 +115,7 @@ def put_note(note_id: int, data: NoteIn, visitor: Visitor = Depends(get_visitor)
 
 
 @router.delete("/notes/{note_id}", status_code=204, summary="Delete a note")
-def delete_note(note_id: int, visitor: Visitor = Depends(get_visitor)) -> Response:
+async def delete_note(note_id: int, visitor: Visitor = Depends(get_visitor)) -> Response:
     try:
         notes.delete_note(visitor.db, _user_or_404(visitor), note_id)
     except NotFound as e:
@@ -125,14 +125,14 @@ def delete_note(note_id: int, visitor: Visitor = Depends(get_visitor)) -> Respon
 
 
 @router.get("/export", summary="Everything the visitor owns, as one importable document")
-def export(visitor: Visitor = Depends(get_visitor)) -> dict[str, Any]:
+async def export(visitor: Visitor = Depends(get_visitor)) -> dict[str, Any]:
     if visitor.user is None:
         raise HTTPException(404, "Nothing saved yet: there is no data to export.")
     return portability.export_user(visitor.db, visitor.user)
 
 
 @router.post("/import", summary="Add an export document's data to the visitor's own")
-def import_doc(
+async def import_doc(
     doc: portability.ExportDoc = Body(), visitor: Visitor = Depends(get_visitor)
 ) -> dict[str, int]:
     try:
@@ -144,7 +144,7 @@ def import_doc(
 
 
 @router.get("/docs", include_in_schema=False, response_class=HTMLResponse)
-def docs(request: Request) -> HTMLResponse:
+async def docs(request: Request) -> HTMLResponse:
     """A readable index of the OpenAPI document, rendered here (no CDN, no JS)."""
     spec = request.app.openapi()
     return render(request, "api_docs.html", spec=spec)

@@ -15,12 +15,12 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, visitor: Visitor = Depends(get_visitor)) -> HTMLResponse:
+async def home(request: Request, visitor: Visitor = Depends(get_visitor)) -> HTMLResponse:
     return render(request, "home.html")
 
 
 @router.get("/healthz")
-def healthz(request: Request) -> JSONResponse:
+async def healthz(request: Request) -> JSONResponse:
     """Liveness and database reachability, for load balancers and `make serve` checks."""
     backend = "sqlite" if request.app.state.settings.is_sqlite else "postgresql"
     try:

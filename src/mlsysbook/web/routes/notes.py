@@ -23,7 +23,7 @@ def _page(request: Request, visitor: Visitor, status: int = 200, **context: obje
 
 
 @router.get("/notes", response_class=HTMLResponse)
-def notes_page(request: Request, visitor: Visitor = Depends(get_visitor)) -> Response:
+async def notes_page(request: Request, visitor: Visitor = Depends(get_visitor)) -> Response:
     visitor.ensure_session()
     return _page(request, visitor)
 
@@ -50,7 +50,9 @@ def _own(visitor: Visitor, note_id: int) -> Note:
 
 
 @router.get("/notes/{note_id}", response_class=HTMLResponse)
-def edit_form(request: Request, note_id: int, visitor: Visitor = Depends(get_visitor)) -> Response:
+async def edit_form(
+    request: Request, note_id: int, visitor: Visitor = Depends(get_visitor)
+) -> Response:
     return render(request, "note_edit.html", note=_own(visitor, note_id))
 
 
@@ -68,7 +70,9 @@ async def edit(request: Request, note_id: int, visitor: Visitor = Depends(get_vi
 
 
 @router.post("/notes/{note_id}/delete", response_class=HTMLResponse)
-def delete(request: Request, note_id: int, visitor: Visitor = Depends(get_visitor)) -> Response:
+async def delete(
+    request: Request, note_id: int, visitor: Visitor = Depends(get_visitor)
+) -> Response:
     note = _own(visitor, note_id)
     notes.delete_note(visitor.db, note.user, note_id)
     visitor.db.commit()
