@@ -60,24 +60,24 @@ def test_signup_adopts_the_guest_and_keeps_its_notes(db: DB) -> None:
     guest = User(email=None, display_name="Guest")
     db.add(guest)
     db.flush()
-    notes.add_note(db, guest, "before signing up")
+    notes.add_note(db, guest.id, "before signing up")
     user = accounts.create_user(db, "ada@example.org", PW, adopt=guest)
     db.commit()
     assert user.id == guest.id
-    assert [n.title for n in notes.list_notes(db, user)] == ["before signing up"]
+    assert [n.title for n in notes.list_notes(db, user.id)] == ["before signing up"]
 
 
 def test_login_merges_guest_data_into_the_account(db: DB) -> None:
     user = accounts.create_user(db, "ada@example.org", PW)
-    notes.add_note(db, user, "old")
+    notes.add_note(db, user.id, "old")
     guest = User(email=None)
     db.add(guest)
     db.flush()
-    notes.add_note(db, guest, "as a guest")
+    notes.add_note(db, guest.id, "as a guest")
     guest_id = guest.id
     accounts.merge_into(db, guest, user)
     db.commit()
-    assert sorted(n.title for n in notes.list_notes(db, user)) == ["as a guest", "old"]
+    assert sorted(n.title for n in notes.list_notes(db, user.id)) == ["as a guest", "old"]
     assert db.get(User, guest_id) is None
 
 
@@ -96,7 +96,7 @@ def test_change_password_ends_every_session(db: DB) -> None:
 
 def test_delete_account_cascades(db: DB) -> None:
     user = accounts.create_user(db, "ada@example.org", PW)
-    notes.add_note(db, user, "mine")
+    notes.add_note(db, user.id, "mine")
     sessions.open_session(db, "k" * 32, user)
     db.commit()
     with pytest.raises(InvalidCredentials):

@@ -13,11 +13,11 @@ from mlsysbook.store.errors import InvalidInput, NotFound
 from mlsysbook.store.models import User
 
 
-def _user(db: DB, email: str | None) -> User:
+def _user(db: DB, email: str | None) -> int:
     user = User(email=email, display_name=email or "Guest")
     db.add(user)
     db.flush()
-    return user
+    return user.id
 
 
 def test_notes_are_scoped_to_their_owner(db: DB) -> None:
@@ -56,7 +56,7 @@ def test_export_import_round_trip(db: DB) -> None:
     notes.add_note(db, ada, "KV cache", "2 * layers * kv_heads * head_dim * bytes", "book:serving")
     notes.add_note(db, ada, "Ridge point")
     db.commit()
-    doc = portability.export_user(db, ada)
+    doc = portability.export_user(db, db.get_one(User, ada))
     assert doc["format"] == "mlsysbook-export" and doc["version"] == 1
     assert doc["profile"]["email"] == "ada@example.org"
     raw = json.dumps(doc)
@@ -88,7 +88,7 @@ def test_parse_export_rejects_garbage_clearly(raw: bytes) -> None:
 def test_import_is_all_or_nothing(db: DB) -> None:
     ada = _user(db, "ada@example.org")
     db.commit()
-    doc = portability.export_user(db, ada)
+    doc = portability.export_user(db, db.get_one(User, ada))
     doc["notes"] = [
         {
             "title": "fine",

@@ -35,12 +35,13 @@ def test_rotate_invalidates_the_old_id(db: DB) -> None:
     user = User(email="a@example.org", display_name="a")
     db.add(user)
     old = sessions.open_session(db, SECRET)
-    new = sessions.rotate(db, SECRET, old.row, user)
+    db.flush()
+    new = sessions.rotate(db, SECRET, old.identity, user)
     db.commit()
-    assert new.token != old.token and new.row.csrf_token != old.row.csrf_token
+    assert new.token != old.token and new.identity.csrf_token != old.identity.csrf_token
     assert sessions.find_session(db, SECRET, old.token) is None
     found = sessions.find_session(db, SECRET, new.token)
-    assert found is not None and found.user is not None and found.user.email == "a@example.org"
+    assert found == new.identity and found.is_member and found.email == "a@example.org"
 
 
 def test_prune_drops_abandoned_guests_only(db: DB) -> None:

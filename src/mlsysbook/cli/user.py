@@ -74,7 +74,7 @@ def import_cmd(
         fail(f"cannot read {file}: {e.strerror}")
     with _db(database_url) as db:
         try:
-            counts = portability.import_into(db, _find(db, email), portability.parse_export(raw))
+            counts = portability.import_into(db, _find(db, email).id, portability.parse_export(raw))
         except InvalidInput as e:
             fail(f"{file}: {e}")
         db.commit()

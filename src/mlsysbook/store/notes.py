@@ -1,5 +1,5 @@
-"""A learner's notes. Every query is scoped to its owner: another learner's note is
-indistinguishable from one that does not exist."""
+"""A learner's notes. Every query is scoped to its owner (a user id): another
+learner's note is indistinguishable from one that does not exist."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as DB
 
 from mlsysbook.store.errors import InvalidInput, NotFound
-from mlsysbook.store.models import Note, User
+from mlsysbook.store.models import Note
 
 MAX_TITLE = 200
 MAX_BODY = 100_000
@@ -32,34 +32,34 @@ def clean(title: str, body: str, ref: str = "") -> tuple[str, str, str]:
     return title, body, ref
 
 
-def list_notes(db: DB, user: User) -> Sequence[Note]:
+def list_notes(db: DB, owner: int) -> Sequence[Note]:
     return db.scalars(
-        select(Note).where(Note.user_id == user.id).order_by(Note.updated_at.desc(), Note.id.desc())
+        select(Note).where(Note.user_id == owner).order_by(Note.updated_at.desc(), Note.id.desc())
     ).all()
 
 
-def get_note(db: DB, user: User, note_id: int) -> Note:
-    note = db.scalar(select(Note).where(Note.id == note_id, Note.user_id == user.id))
+def get_note(db: DB, owner: int, note_id: int) -> Note:
+    note = db.scalar(select(Note).where(Note.id == note_id, Note.user_id == owner))
     if note is None:
         raise NotFound(f"No note {note_id}.")
     return note
 
 
-def add_note(db: DB, user: User, title: str, body: str = "", ref: str = "") -> Note:
+def add_note(db: DB, owner: int, title: str, body: str = "", ref: str = "") -> Note:
     title, body, ref = clean(title, body, ref)
-    note = Note(user_id=user.id, title=title, body=body, ref=ref)
+    note = Note(user_id=owner, title=title, body=body, ref=ref)
     db.add(note)
     db.flush()
     return note
 
 
-def edit_note(db: DB, user: User, note_id: int, title: str, body: str, ref: str = "") -> Note:
-    note = get_note(db, user, note_id)
+def edit_note(db: DB, owner: int, note_id: int, title: str, body: str, ref: str = "") -> Note:
+    note = get_note(db, owner, note_id)
     note.title, note.body, note.ref = clean(title, body, ref)
     db.flush()
     return note
 
 
-def delete_note(db: DB, user: User, note_id: int) -> None:
-    db.delete(get_note(db, user, note_id))
+def delete_note(db: DB, owner: int, note_id: int) -> None:
+    db.delete(get_note(db, owner, note_id))
     db.flush()

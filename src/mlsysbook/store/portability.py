@@ -65,7 +65,7 @@ def export_user(db: DB, user: User) -> dict[str, Any]:
                 created_at=n.created_at,
                 updated_at=n.updated_at,
             )
-            for n in notes.list_notes(db, user)
+            for n in notes.list_notes(db, user.id)
         ],
     )
     return doc.model_dump(mode="json")
@@ -82,10 +82,10 @@ def parse_export(raw: bytes | str) -> ExportDoc:
         ) from None
 
 
-def import_into(db: DB, user: User, doc: ExportDoc) -> dict[str, int]:
-    """Add the document's data to ``user`` (the profile's email and role are not
+def import_into(db: DB, owner: int, doc: ExportDoc) -> dict[str, int]:
+    """Add the document's data to user ``owner`` (the profile's email and role are not
     taken: they belong to the account on this server). Returns counts."""
-    existing = {(n.title, n.body, n.ref) for n in notes.list_notes(db, user)}
+    existing = {(n.title, n.body, n.ref) for n in notes.list_notes(db, owner)}
     added = 0
     for nd in doc.notes:
         title, body, ref = notes.clean(nd.title, nd.body, nd.ref)
@@ -93,7 +93,7 @@ def import_into(db: DB, user: User, doc: ExportDoc) -> dict[str, int]:
             continue  # importing the same file twice adds nothing
         db.add(
             Note(
-                user_id=user.id,
+                user_id=owner,
                 title=title,
                 body=body,
                 ref=ref,

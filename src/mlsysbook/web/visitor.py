@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session as DB
 
 from mlsysbook.config import Settings
 from mlsysbook.store import sessions
-from mlsysbook.store.models import Session, User
+from mlsysbook.store.models import User
+from mlsysbook.store.sessions import Identity
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_FIELD = "csrf_token"
@@ -40,61 +41,65 @@ def settings(request: Request) -> Settings:
 class Visitor:
     request: Request
     db: DB
-    session: Session | None = None
+    identity: Identity | None = None
     secret: str = field(default="", repr=False)
 
     @property
-    def user(self) -> User | None:
-        return self.session.user if self.session else None
+    def owner_id(self) -> int | None:
+        """The id of the user (guest or member) whose data this visitor sees."""
+        return self.identity.user_id if self.identity else None
 
     @property
-    def account(self) -> User | None:
-        """The signed-up user, if any (an anonymous visitor's user does not count)."""
-        user = self.user
-        return None if user is None or user.is_anonymous else user
+    def account(self) -> Identity | None:
+        """The signed-up member, if any (a guest does not count)."""
+        return self.identity if self.identity and self.identity.is_member else None
 
     @property
     def csrf_token(self) -> str:
-        return self.session.csrf_token if self.session else ""
+        return self.identity.csrf_token if self.identity else ""
 
-    def ensure_session(self) -> Session:
-        if self.session is None:
+    def user(self) -> User | None:
+        """The ORM user, loaded only by routes that change it."""
+        return self.db.get(User, self.owner_id) if self.owner_id is not None else None
+
+    def ensure_session(self) -> Identity:
+        if self.identity is None:
             self._adopt(sessions.open_session(self.db, self.secret))
             self.db.commit()
-        assert self.session is not None
-        return self.session
+        assert self.identity is not None
+        return self.identity
 
-    def ensure_user(self) -> User:
-        """The visitor's user, creating an anonymous one for a first save."""
-        row = self.ensure_session()
-        if row.user is None:
-            row.user = User(email=None, display_name="Guest")
+    def ensure_owner(self) -> int:
+        """The visitor's user id, creating a guest user for a first save."""
+        identity = self.ensure_session()
+        if identity.user_id is None:
+            guest = User(email=None, display_name="Guest")
+            self.db.add(guest)
             self.db.flush()
-        return row.user
+            self.identity = identity = sessions.attach_user(self.db, identity, guest)
+        assert identity.user_id is not None
+        return identity.user_id
 
     def start(self, user: User | None) -> None:
         """Log in (or out): a new session id, so a fixed id cannot be carried across."""
-        self._adopt(sessions.rotate(self.db, self.secret, self.session, user))
+        self._adopt(sessions.rotate(self.db, self.secret, self.identity, user))
 
     def _adopt(self, opened: sessions.Opened) -> None:
-        self.session = opened.row
+        self.identity = opened.identity
         self.request.state.session_cookie = opened.token
 
     def end(self) -> None:
-        if self.session is not None:
-            sessions.close_session(self.db, self.session)
-        self.session = None
+        if self.identity is not None:
+            sessions.close_session(self.db, self.identity)
+        self.identity = None
         self.request.state.session_cookie = ""
 
 
 async def get_visitor(request: Request, db: DB = Depends(get_db)) -> Visitor:
-    cached: Visitor | None = getattr(request.state, "visitor", None)
-    if cached is not None:
-        return cached
     secret = settings(request).secret_key
     token = request.cookies.get(sessions.COOKIE, "")
     visitor = Visitor(request, db, sessions.find_session(db, secret, token), secret)
-    request.state.visitor = visitor
+    request.state.visitor = visitor  # for pages rendered outside a route (error pages)
     return visitor
 
 
@@ -116,7 +121,7 @@ async def csrf_guard(request: Request, visitor: Visitor = Depends(get_visitor)) 
 
 
 async def require_account(visitor: Visitor = Depends(get_visitor)) -> User:
-    user = visitor.account
+    user = visitor.user() if visitor.account else None
     if user is None:
         raise HTTPException(401, "Log in to continue.")
     return user

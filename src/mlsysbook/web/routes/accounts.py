@@ -39,7 +39,7 @@ async def signup(request: Request, visitor: Visitor = Depends(get_visitor)) -> R
             form["email"],
             form["password"],
             form["display_name"],
-            adopt=visitor.user,
+            adopt=visitor.user(),
         )
     except (InvalidInput, EmailTaken) as e:
         visitor.db.rollback()
@@ -86,8 +86,9 @@ async def login(request: Request, visitor: Visitor = Depends(get_visitor)) -> Re
         db.commit()
         return render(request, "login.html", 400, error=str(e), **context)
     ratelimit.clear(db, email_key)
-    if visitor.user is not None:
-        accounts.merge_into(db, visitor.user, user)
+    guest = visitor.user()
+    if guest is not None:
+        accounts.merge_into(db, guest, user)
     visitor.start(user)
     db.commit()
     return see_other(next_path)
@@ -102,7 +103,7 @@ async def logout(visitor: Visitor = Depends(get_visitor)) -> Response:
 
 @router.get("/account", response_class=HTMLResponse)
 async def account_page(request: Request, user: User = Depends(require_account)) -> HTMLResponse:
-    return render(request, "account.html")
+    return render(request, "account.html", user=user)
 
 
 @router.post("/account/password", response_class=HTMLResponse)
@@ -122,11 +123,12 @@ async def change_password(
         )
     except (InvalidCredentials, InvalidInput) as e:
         visitor.db.rollback()
-        return render(request, "account.html", 400, password_error=str(e))
-    visitor.session = None  # change_password ended every session, this one included
+        return render(request, "account.html", 400, user=user, password_error=str(e))
+    visitor.identity = None  # change_password ended every session, this one included
     visitor.start(user)
     visitor.db.commit()
-    return render(request, "account.html", notice="Password changed. Other devices are logged out.")
+    notice = "Password changed. Other devices are logged out."
+    return render(request, "account.html", user=user, notice=notice)
 
 
 @router.post("/account/delete", response_class=HTMLResponse)
@@ -140,8 +142,8 @@ async def delete_account(
         await run_in_threadpool(accounts.delete_account, visitor.db, user, form["password"])
     except InvalidCredentials as e:
         visitor.db.rollback()
-        return render(request, "account.html", 400, delete_error=str(e))
-    visitor.session = None  # the cascade removed it with the user
+        return render(request, "account.html", 400, user=user, delete_error=str(e))
+    visitor.identity = None  # the cascade removed it with the user
     visitor.end()
     visitor.db.commit()
     return see_other("/")
@@ -149,7 +151,7 @@ async def delete_account(
 
 @router.get("/account/export.json")
 async def export(visitor: Visitor = Depends(get_visitor)) -> Response:
-    user = visitor.user
+    user = visitor.user()
     if user is None:
         return see_other("/notes")
     doc = portability.export_user(visitor.db, user)
@@ -168,9 +170,10 @@ async def import_data(
 ) -> HTMLResponse:
     try:
         doc = portability.parse_export(await upload(request, "file"))
-        counts = portability.import_into(visitor.db, user, doc)
+        counts = portability.import_into(visitor.db, user.id, doc)
     except InvalidInput as e:
         visitor.db.rollback()
-        return render(request, "account.html", 400, import_error=str(e))
+        return render(request, "account.html", 400, user=user, import_error=str(e))
     visitor.db.commit()
-    return render(request, "account.html", notice=f"Imported {counts['notes']} new notes.")
+    notice = f"Imported {counts['notes']} new notes."
+    return render(request, "account.html", user=user, notice=notice)

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from mlsysbook import __version__
 from mlsysbook.store import notes, portability
 from mlsysbook.store.errors import InvalidInput, NotFound
-from mlsysbook.store.models import Note, User
+from mlsysbook.store.models import Note
 from mlsysbook.web.pages import render
 from mlsysbook.web.visitor import Visitor, get_visitor
 
@@ -52,10 +52,10 @@ class NoteOut(NoteIn):
         )
 
 
-def _user_or_404(visitor: Visitor) -> User:
-    if visitor.user is None:
+def _owner_or_404(visitor: Visitor) -> int:
+    if visitor.owner_id is None:
         raise HTTPException(404, "No such note.")
-    return visitor.user
+    return visitor.owner_id
 
 
 def _unprocessable(e: InvalidInput) -> HTTPException:
@@ -65,12 +65,12 @@ def _unprocessable(e: InvalidInput) -> HTTPException:
 @router.get("/me", summary="Who is asking, and the CSRF token for writes")
 async def me(visitor: Visitor = Depends(get_visitor)) -> Me:
     visitor.ensure_session()
-    user = visitor.account
+    member = visitor.account
     return Me(
-        authenticated=user is not None,
-        email=user.email if user else None,
-        display_name=user.display_name if user else None,
-        role=user.role if user else None,
+        authenticated=member is not None,
+        email=member.email if member else None,
+        display_name=member.display_name if member else None,
+        role=member.role if member else None,
         csrf_token=visitor.csrf_token,
         version=__version__,
     )
@@ -78,14 +78,14 @@ async def me(visitor: Visitor = Depends(get_visitor)) -> Me:
 
 @router.get("/notes", summary="The visitor's notes, newest first")
 async def list_notes(visitor: Visitor = Depends(get_visitor)) -> list[NoteOut]:
-    user = visitor.user
-    return [NoteOut.of(n) for n in notes.list_notes(visitor.db, user)] if user else []
+    owner = visitor.owner_id
+    return [NoteOut.of(n) for n in notes.list_notes(visitor.db, owner)] if owner else []
 
 
 @router.post("/notes", status_code=201, summary="Add a note")
 async def add_note(data: NoteIn, visitor: Visitor = Depends(get_visitor)) -> NoteOut:
     try:
-        note = notes.add_note(visitor.db, visitor.ensure_user(), data.title, data.body, data.ref)
+        note = notes.add_note(visitor.db, visitor.ensure_owner(), data.title, data.body, data.ref)
     except InvalidInput as e:
         raise _unprocessable(e) from None
     visitor.db.commit()
@@ -95,7 +95,7 @@ async def add_note(data: NoteIn, visitor: Visitor = Depends(get_visitor)) -> Not
 @router.get("/notes/{note_id}", summary="One note")
 async def get_note(note_id: int, visitor: Visitor = Depends(get_visitor)) -> NoteOut:
     try:
-        return NoteOut.of(notes.get_note(visitor.db, _user_or_404(visitor), note_id))
+        return NoteOut.of(notes.get_note(visitor.db, _owner_or_404(visitor), note_id))
     except NotFound as e:
         raise HTTPException(404, str(e)) from None
 
@@ -104,7 +104,7 @@ async def get_note(note_id: int, visitor: Visitor = Depends(get_visitor)) -> Not
 async def put_note(note_id: int, data: NoteIn, visitor: Visitor = Depends(get_visitor)) -> NoteOut:
     try:
         note = notes.edit_note(
-            visitor.db, _user_or_404(visitor), note_id, data.title, data.body, data.ref
+            visitor.db, _owner_or_404(visitor), note_id, data.title, data.body, data.ref
         )
     except NotFound as e:
         raise HTTPException(404, str(e)) from None
@@ -117,7 +117,7 @@ async def put_note(note_id: int, data: NoteIn, visitor: Visitor = Depends(get_vi
 @router.delete("/notes/{note_id}", status_code=204, summary="Delete a note")
 async def delete_note(note_id: int, visitor: Visitor = Depends(get_visitor)) -> Response:
     try:
-        notes.delete_note(visitor.db, _user_or_404(visitor), note_id)
+        notes.delete_note(visitor.db, _owner_or_404(visitor), note_id)
     except NotFound as e:
         raise HTTPException(404, str(e)) from None
     visitor.db.commit()
@@ -126,9 +126,10 @@ async def delete_note(note_id: int, visitor: Visitor = Depends(get_visitor)) -> 
 
 @router.get("/export", summary="Everything the visitor owns, as one importable document")
 async def export(visitor: Visitor = Depends(get_visitor)) -> dict[str, Any]:
-    if visitor.user is None:
+    user = visitor.user()
+    if user is None:
         raise HTTPException(404, "Nothing saved yet: there is no data to export.")
-    return portability.export_user(visitor.db, visitor.user)
+    return portability.export_user(visitor.db, user)
 
 
 @router.post("/import", summary="Add an export document's data to the visitor's own")
@@ -136,7 +137,7 @@ async def import_doc(
     doc: portability.ExportDoc = Body(), visitor: Visitor = Depends(get_visitor)
 ) -> dict[str, int]:
     try:
-        counts = portability.import_into(visitor.db, visitor.ensure_user(), doc)
+        counts = portability.import_into(visitor.db, visitor.ensure_owner(), doc)
     except InvalidInput as e:
         raise _unprocessable(e) from None
     visitor.db.commit()
