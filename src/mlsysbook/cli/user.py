@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from mlsysbook.cli.common import DATABASE_URL, fail, settings
+
+if TYPE_CHECKING:  # imported lazily at run time to keep `mlsysbook --help` fast
+    from sqlalchemy.orm import Session as DB
+
+    from mlsysbook.store.models import User
 
 app = typer.Typer(help="Create accounts; export and import a learner's data.", no_args_is_help=True)
 
@@ -81,13 +87,13 @@ def import_cmd(
     typer.echo(f"imported {counts['notes']} new notes into {email}")
 
 
-def _db(database_url: str | None):  # type: ignore[no-untyped-def]
+def _db(database_url: str | None) -> DB:
     from mlsysbook.store.db import make_engine, make_sessionmaker
 
     return make_sessionmaker(make_engine(settings(database_url).database_url))()
 
 
-def _find(db, email: str):  # type: ignore[no-untyped-def]
+def _find(db: DB, email: str) -> User:
     from sqlalchemy import select
 
     from mlsysbook.store.models import User

@@ -8,7 +8,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session as DB
 
 from mlsysbook.store.errors import EmailTaken, InvalidCredentials, InvalidInput
@@ -131,7 +131,3 @@ def merge_into(db: DB, source: User, target: User) -> None:
     # A Core delete: the ORM cascade would otherwise delete rows it still holds in memory.
     db.execute(delete(User).where(User.id == source.id))
     db.expunge(source)
-
-
-def count_users(db: DB) -> int:
-    return db.scalar(select(func.count()).select_from(User).where(User.email.is_not(None))) or 0
