@@ -19,7 +19,7 @@ $(STAMP): $(BIN)/python pyproject.toml constraints.txt
 
 serve: $(STAMP)
 	$(BIN)/mlsysbook db upgrade
-	$(BIN)/mlsysbook serve --host $(HOST) --port $(PORT)
+	$(BIN)/mlsysbook serve --host $(HOST) --port $(PORT) --no-migrate
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
