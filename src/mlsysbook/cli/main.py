@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from mlsysbook import __version__
-from mlsysbook.cli import db, serve, user
+from mlsysbook.cli import db, serve, sim, user
 
 app = typer.Typer(
     name="mlsysbook",
@@ -17,6 +17,7 @@ app = typer.Typer(
 app.command("serve")(serve.serve)
 app.add_typer(db.app, name="db")
 app.add_typer(user.app, name="user")
+app.add_typer(sim.app, name="sim")
 
 
 def _version(value: bool) -> None:
