@@ -111,6 +111,17 @@ class Op:
     out_elems: int
 
 
+Size = int | list[int] | tuple[int, int]
+
+
+def _pair(v: Size) -> tuple[int, int]:
+    if isinstance(v, int):
+        return v, v
+    if len(v) != 2:
+        raise ValueError(f"a size is an int or [height, width], not {v!r}")
+    return int(v[0]), int(v[1])
+
+
 class _Tracer:
     """Walks the layer list keeping the current tensor shape (C, H, W) or (F,)."""
 
@@ -138,24 +149,26 @@ class _Tracer:
         self,
         name: str,
         out: int,
-        k: int,
-        stride: int = 1,
-        pad: int | None = None,
+        k: Size,
+        stride: Size = 1,
+        pad: Size | None = None,
         groups: int | str = 1,
         bias: bool = False,
         dilation: int = 1,
     ) -> None:
-        """params = out * (in/groups) * k^2 (+ out); MACs = params_w * H_out * W_out."""
+        """params = out * (in/groups) * kh*kw (+ out); MACs = weights * H_out * W_out.
+        Sizes are an int or [height, width]; pad defaults to 'same' at stride 1."""
         c, h, w = self.shape
         g = c if groups == "all" else int(groups)
         if c % g or out % g:
             raise ValueError(f"{name}: groups={g} must divide in={c} and out={out} channels")
-        pad = (k - 1) // 2 * dilation if pad is None else pad
-        eff = dilation * (k - 1) + 1
-        ho, wo = (h + 2 * pad - eff) // stride + 1, (w + 2 * pad - eff) // stride + 1
+        (kh, kw), (sh, sw) = _pair(k), _pair(stride)
+        ph, pw = ((kh - 1) // 2 * dilation, (kw - 1) // 2 * dilation) if pad is None else _pair(pad)
+        ho = (h + 2 * ph - dilation * (kh - 1) - 1) // sh + 1
+        wo = (w + 2 * pw - dilation * (kw - 1) - 1) // sw + 1
         if ho < 1 or wo < 1:
-            raise ValueError(f"{name}: a {k}x{k} conv with stride {stride} does not fit {h}x{w}")
-        weights = out * (c // g) * k * k
+            raise ValueError(f"{name}: a {kh}x{kw} conv with stride {stride} does not fit {h}x{w}")
+        weights = out * (c // g) * kh * kw
         self._emit(
             name, "conv", weights + (out if bias else 0), 2 * weights * ho * wo, (out, ho, wo)
         )
@@ -166,11 +179,15 @@ class _Tracer:
     def act(self, name: str, fn: str) -> None:
         self._emit(name, f"act:{fn}", 0, self.elems, self.shape)
 
-    def pool(self, name: str, kind: str, k: int, stride: int | None = None, pad: int = 0) -> None:
+    def pool(
+        self, name: str, kind: str, k: Size, stride: Size | None = None, pad: Size = 0
+    ) -> None:
         c, h, w = self.shape
-        s = stride or k
-        ho, wo = (h + 2 * pad - k) // s + 1, (w + 2 * pad - k) // s + 1
-        self._emit(name, kind, 0, c * ho * wo * k * k, (c, ho, wo))
+        (kh, kw), (sh, sw), (ph, pw) = _pair(k), _pair(stride or k), _pair(pad)
+        ho, wo = (h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1
+        if ho < 1 or wo < 1:
+            raise ValueError(f"{name}: a {kh}x{kw} pool does not fit {h}x{w}")
+        self._emit(name, kind, 0, c * ho * wo * kh * kw, (c, ho, wo))
 
     def globalpool(self, name: str) -> None:
         self._emit(name, "globalpool", 0, self.elems, (self.channels, 1, 1))

@@ -1,0 +1,237 @@
+"""One question, answered: how fast, how much memory, and what limits it.
+
+    evaluate("llama3-8b", "h100", batch=32, seq_len=4096, output_len=256)
+
+Language models: TTFT = prefill of the prompt; ITL = one decode step at the average
+context; e2e = TTFT + (output_len - 1) * ITL; throughput = batch * output_len / e2e.
+Other models: latency = one forward pass of the batch; throughput = batch / latency.
+Several devices split each layer tensor-parallel: work and weights divide by the count,
+and every layer adds two all-reduces of the activations over the interconnect
+(ring: 2 (n-1)/n * bytes at the link's one-way bandwidth)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from mlsysbook.sim import graph
+from mlsysbook.sim.graph import Step, Work
+from mlsysbook.sim.hardware import Hardware
+from mlsysbook.sim.memory import MemoryUse, inference_memory
+from mlsysbook.sim.models import Model, Transformer
+from mlsysbook.sim.precision import Precision
+from mlsysbook.sim.registry import hardware as find_hardware
+from mlsysbook.sim.registry import model as find_model
+from mlsysbook.sim.roofline import Machine, OpTime, bottleneck, machine, time_ops, total_seconds
+from mlsysbook.sim.units import Quantity
+
+
+class Infeasible(Exception):
+    """The workload does not fit; the message says by how much."""
+
+
+@dataclass(frozen=True)
+class Result:
+    model: str
+    hardware: str
+    devices: int
+    precision: str
+    batch: int
+    seq_len: int
+    output_len: int
+    language_model: bool
+    latency_s: float  # e2e for language models
+    ttft_s: float
+    itl_s: float
+    throughput_per_s: float  # tokens/s for language models, samples/s otherwise
+    memory: MemoryUse
+    capacity_bytes: float
+    bottleneck: str
+    ops: tuple[OpTime, ...]  # the prefill (or forward) pass
+    decode_ops: tuple[OpTime, ...]  # one decode step, language models only
+
+    @property
+    def fits(self) -> bool:
+        return self.memory.total_bytes <= self.capacity_bytes
+
+    @property
+    def e2e(self) -> Any:
+        return Quantity(self.latency_s, "s").to("ms")
+
+    @property
+    def ttft(self) -> Any:
+        return Quantity(self.ttft_s, "s").to("ms")
+
+    @property
+    def itl(self) -> Any:
+        return Quantity(self.itl_s, "s").to("ms")
+
+    @property
+    def throughput(self) -> Any:
+        unit = "token/s" if self.language_model else "sample/s"
+        return Quantity(self.throughput_per_s, unit)
+
+    def to_json(self) -> dict[str, Any]:
+        """Field names end in their unit."""
+        out: dict[str, Any] = {
+            "model": self.model,
+            "hardware": self.hardware,
+            "devices": self.devices,
+            "precision": self.precision,
+            "batch_size": self.batch,
+        }
+        if self.language_model:
+            out |= {
+                "seq_len_tokens": self.seq_len,
+                "output_len_tokens": self.output_len,
+                "ttft_ms": _r(self.ttft_s * 1e3),
+                "itl_ms": _r(self.itl_s * 1e3),
+                "e2e_ms": _r(self.latency_s * 1e3),
+                "throughput_tokens_per_s": _r(self.throughput_per_s),
+            }
+        else:
+            out |= {
+                "latency_ms": _r(self.latency_s * 1e3),
+                "throughput_samples_per_s": _r(self.throughput_per_s),
+            }
+        m = self.memory
+        out |= {
+            "memory_gb": _r(m.total_bytes / 1e9),
+            "memory_weights_gb": _r(m.weights_bytes / 1e9),
+            "memory_kv_cache_gb": _r(m.kv_cache_bytes / 1e9),
+            "memory_activations_gb": _r(m.activation_bytes / 1e9),
+            "memory_capacity_gb": _r(self.capacity_bytes / 1e9),
+            "fits": self.fits,
+            "bottleneck": self.bottleneck,
+        }
+        return out
+
+
+def _r(x: float) -> float:
+    return float(f"{x:.5g}")
+
+
+def _tensor_parallel(ops: list[Work], a: Transformer | None, tokens: int, n: int) -> list[Work]:
+    if n == 1:
+        return ops
+    split = [
+        replace(
+            w,
+            flops=w.flops / n,
+            weight_elems=w.weight_elems / n,
+            act_elems=w.act_elems / n,
+            kv_elems=w.kv_elems / n,
+        )
+        for w in ops
+    ]
+    if a is not None:
+        ring = 2 * (n - 1) / n * tokens * a.hidden
+        split.append(Work("all_reduce", "comm", 0, 0, ring, repeat=2 * a.layers))
+    return split
+
+
+def _time(ops: list[Work], m: Machine, p: Precision, link_bw: float | None) -> list[OpTime]:
+    plain = [w for w in ops if w.kind != "comm"]
+    times = time_ops(plain, m, p)
+    for w in ops:
+        if w.kind == "comm":
+            if not link_bw:
+                raise Infeasible(f"{m.name} has no interconnect: use one device")
+            seconds = w.act_elems * p.activation_bytes / link_bw * w.repeat
+            o = w.repeat * m.overhead_s
+            times.append(
+                OpTime(
+                    w.name,
+                    "comm",
+                    0,
+                    w.act_elems * p.activation_bytes * w.repeat,
+                    0.0,
+                    seconds,
+                    o,
+                    seconds + o,
+                )
+            )
+    return times
+
+
+def evaluate(
+    model: Model | str,
+    hardware: Hardware | str,
+    *,
+    batch: int = 1,
+    seq_len: int = 512,
+    output_len: int = 1,
+    precision: str = "bf16",
+    devices: int = 1,
+) -> Result:
+    mdl = find_model(model) if isinstance(model, str) else model
+    hw = find_hardware(hardware) if isinstance(hardware, str) else hardware
+    if batch < 1 or seq_len < 1 or output_len < 1 or devices < 1:
+        raise ValueError("batch, seq_len, output_len and devices must be at least 1")
+    p = Precision.named(precision)
+    m = machine(hw, p)
+    a = mdl.architecture
+    link = float(hw.interconnect.bandwidth.to("B/s").magnitude) / 2 if hw.interconnect else None
+    capacity = float(hw.memory.capacity.to("B").magnitude)
+    tf = a if isinstance(a, Transformer) else None
+
+    if mdl.is_language_model and isinstance(a, Transformer):
+        if seq_len + output_len > a.max_seq_len:
+            raise ValueError(
+                f"{mdl.name} handles {a.max_seq_len} tokens; seq_len + output_len = "
+                f"{seq_len + output_len}"
+            )
+        prefill = _tensor_parallel(
+            graph.decoder_step(a, Step(batch, seq_len)), tf, batch * seq_len, devices
+        )
+        mid = seq_len + max(output_len - 1, 1) // 2
+        decode = _tensor_parallel(graph.decoder_step(a, Step(batch, 1, mid)), tf, batch, devices)
+        pre_t, dec_t = _time(prefill, m, p, link), _time(decode, m, p, link)
+        ttft, itl = total_seconds(pre_t), total_seconds(dec_t)
+        e2e = ttft + (output_len - 1) * itl
+        mem = inference_memory(mdl, prefill, batch, seq_len + output_len, p, devices)
+        main = dec_t if output_len > 1 and (output_len - 1) * itl > ttft else pre_t
+        return Result(
+            mdl.name,
+            hw.name,
+            devices,
+            p.weights,
+            batch,
+            seq_len,
+            output_len,
+            True,
+            e2e,
+            ttft,
+            itl,
+            batch * output_len / e2e,
+            mem,
+            capacity,
+            bottleneck(main),
+            tuple(pre_t),
+            tuple(dec_t),
+        )
+
+    ops = graph.forward(mdl, batch, seq_len)
+    ops = _tensor_parallel(ops, tf, batch * seq_len, devices)
+    times = _time(ops, m, p, link)
+    latency = total_seconds(times)
+    mem = inference_memory(mdl, ops, batch, seq_len, p, devices)
+    return Result(
+        mdl.name,
+        hw.name,
+        devices,
+        p.weights,
+        batch,
+        seq_len,
+        1,
+        False,
+        latency,
+        latency,
+        0.0,
+        batch / latency,
+        mem,
+        capacity,
+        bottleneck(times),
+        tuple(times),
+        (),
+    )

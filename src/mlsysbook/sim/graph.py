@@ -1,0 +1,196 @@
+"""The work of one step, as a list of operators with FLOPs and element counts.
+
+Counts are per step for the whole batch; ``repeat`` folds identical transformer layers
+into one entry so an evaluation stays well under a millisecond. Bytes are not fixed
+here: they depend on the precision of weights, activations and KV cache."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mlsysbook.sim.architecture import attention_params, cnn_ops, ffn_params, norm_params
+from mlsysbook.sim.models import CNN, Model, Transformer
+
+
+@dataclass(frozen=True)
+class Work:
+    name: str
+    kind: str  # matmul, attention, norm, elementwise, lookup, comm
+    flops: float
+    weight_elems: float = 0.0  # parameters read
+    act_elems: float = 0.0  # activations read + written
+    kv_elems: float = 0.0  # KV-cache elements read + written
+    repeat: int = 1  # identical layers
+    calls: int = 1  # kernel launches per repeat
+
+    @property
+    def is_matmul(self) -> bool:
+        return self.kind in ("matmul", "attention")
+
+
+@dataclass(frozen=True)
+class Step:
+    """``batch`` sequences each adding ``new`` tokens to ``past`` cached ones."""
+
+    batch: int
+    new: int
+    past: int = 0
+
+    @property
+    def tokens(self) -> int:
+        return self.batch * self.new
+
+    @property
+    def pairs(self) -> float:
+        """Query-key pairs per sequence under a causal mask: new*past + new*(new+1)/2."""
+        return self.new * self.past + self.new * (self.new + 1) / 2
+
+
+def kv_elems_per_token(a: Transformer) -> int:
+    """Cached elements per token per layer: 2*kv_heads*head_dim (K and V), or for MLA
+    the shared latent plus the rotary key: kv_lora_rank + qk_rope_head_dim."""
+    if a.mla is not None:
+        return a.mla.kv_lora_rank + a.mla.qk_rope_head_dim
+    return 2 * a.n_kv_heads * a.d_head
+
+
+def decoder_step(a: Transformer, s: Step) -> list[Work]:
+    """One forward pass of a decoder over ``s`` (prefill: past=0, new=prompt; decode:
+    new=1). FLOPs: 2 per multiply-accumulate; attention follows FlashAttention's IO:
+    Q read once, K/V read from the cache once per query block, scores never stored."""
+    return _layers(a, s, causal=True) + _head(a, s.batch)
+
+
+def encoder_pass(a: Transformer, batch: int, seq: int) -> list[Work]:
+    """A bidirectional encoder (BERT, ViT) over ``batch`` sequences of ``seq`` tokens."""
+    s = Step(batch, seq)
+    ops = _layers(a, s, causal=False)
+    tail = (a.hidden * a.hidden if a.pooler else 0) + a.hidden * a.classes
+    if tail:
+        ops.append(Work("head", "matmul", 2 * batch * tail, tail, batch * (a.hidden + a.classes)))
+    return ops
+
+
+def _layers(a: Transformer, s: Step, causal: bool) -> list[Work]:
+    d, h, n, t = a.hidden, a.heads, a.layers, s.tokens
+    kv_tok = kv_elems_per_token(a)
+    o_in = h * (a.mla.v_head_dim if a.mla else a.d_head)
+    proj = attention_params(a) - o_in * d - (d if a.bias else 0)  # q, k, v (or MLA) weights
+    qkv_out = proj // d if proj >= d else proj
+    if a.mla is not None:
+        m = a.mla
+        qk_dim, v_dim = m.kv_lora_rank + m.qk_rope_head_dim, m.kv_lora_rank  # absorbed form
+    else:
+        qk_dim = v_dim = a.d_head
+    pairs = s.pairs if causal else s.new * s.new
+    attn_flops = 2 * s.batch * pairs * h * (qk_dim + v_dim)
+    kv_read = s.batch * (s.past + s.new) * kv_tok
+    kv_write = s.batch * s.new * kv_tok
+    ops = [
+        Work("embed", "lookup", 0, 0, 2 * t * d),
+        Work("attn_norm", "norm", 4 * t * d, norm_params(a), 2 * t * d, repeat=n),
+        Work(
+            "qkv_proj", "matmul", 2 * t * proj, proj, t * (d + qkv_out), kv_elems=kv_write, repeat=n
+        ),
+        Work(
+            "attention",
+            "attention",
+            attn_flops,
+            0,
+            t * (h * qk_dim + o_in),
+            kv_elems=kv_read,
+            repeat=n,
+        ),
+        Work("o_proj", "matmul", 2 * t * o_in * d, o_in * d, t * (o_in + d), repeat=n),
+        Work("residual", "elementwise", 2 * t * d, 0, 6 * t * d, repeat=n, calls=2),
+        Work("ffn_norm", "norm", 4 * t * d, norm_params(a), 2 * t * d, repeat=n),
+    ]
+    ops.extend(_ffn(a, t))
+    return ops
+
+
+def _ffn(a: Transformer, t: int) -> list[Work]:
+    d, n = a.hidden, a.layers
+    mats = 3 if a.gated else 2
+    if a.moe is None:
+        w = ffn_params(a, a.ffn)
+        return [
+            Work("ffn", "matmul", 2 * t * w, w, t * (2 * d + mats * a.ffn), repeat=n, calls=mats)
+        ]
+    m = a.moe
+    ops = []
+    if m.dense_layers:
+        w = ffn_params(a, m.dense_ffn or a.ffn)
+        ops.append(
+            Work(
+                "ffn_dense",
+                "matmul",
+                2 * t * w,
+                w,
+                t * (2 * d + mats * (m.dense_ffn or a.ffn)),
+                repeat=m.dense_layers,
+                calls=mats,
+            )
+        )
+    expert = ffn_params(a, m.expert_ffn)
+    # Expected distinct experts a batch of t tokens touches, each choosing `active`.
+    touched = m.experts * (1 - (1 - m.active / m.experts) ** t) + m.shared
+    per_token = (m.active + m.shared) * expert
+    moe_layers = n - m.dense_layers
+    ops.append(
+        Work(
+            "router",
+            "matmul",
+            2 * t * d * m.experts,
+            d * m.experts,
+            t * (d + m.experts),
+            repeat=moe_layers,
+        )
+    )
+    ops.append(
+        Work(
+            "experts",
+            "matmul",
+            2 * t * per_token,
+            touched * expert,
+            t * (m.active + m.shared) * (2 * d + mats * m.expert_ffn),
+            repeat=moe_layers,
+            calls=mats,
+        )
+    )
+    return ops
+
+
+def _head(a: Transformer, batch: int) -> list[Work]:
+    d, v = a.hidden, a.vocab
+    return [
+        Work("final_norm", "norm", 4 * batch * d, norm_params(a), 2 * batch * d),
+        Work("lm_head", "matmul", 2 * batch * d * v, d * v, batch * (d + v)),
+    ]
+
+
+def cnn_pass(a: CNN, batch: int) -> list[Work]:
+    """The layer-by-layer operators of a CNN/MLP forward pass for ``batch`` samples."""
+    kinds = {"conv": "matmul", "linear": "matmul", "norm": "norm"}
+    return [
+        Work(
+            op.name,
+            kinds.get(op.kind, "elementwise"),
+            batch * op.flops,
+            op.params,
+            batch * (op.in_elems + op.out_elems),
+        )
+        for op in cnn_ops(a)
+        if op.kind != "reshape"
+    ]
+
+
+def forward(model: Model, batch: int, seq: int) -> list[Work]:
+    """One inference forward pass: a CNN over a batch, an encoder over sequences, or a
+    decoder's prefill of ``seq`` prompt tokens."""
+    a = model.architecture
+    if isinstance(a, CNN):
+        return cnn_pass(a, batch)
+    if a.encoder_only:
+        return encoder_pass(a, batch, a.patch.count + 1 if a.patch else seq)
+    return decoder_step(a, Step(batch, seq))

@@ -1,0 +1,135 @@
+"""The roofline: each operator takes the longer of its compute time and its memory
+time, plus a fixed per-call overhead.
+
+    t_op = max(FLOPs / (peak * e_compute), bytes / (bandwidth * e_memory)) + calls * overhead
+
+``peak`` is the dense rate of the format the op computes in (matmuls), or the fp32 /
+16-bit vector rate for the rest; the efficiencies ``e`` and the overhead are set once
+per hardware class in ``registry/efficiency.yaml``. Ridge point = peak / bandwidth
+(FLOP per byte): ops whose arithmetic intensity is below it are memory-bound."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from mlsysbook.sim.graph import Work
+from mlsysbook.sim.hardware import Hardware
+from mlsysbook.sim.precision import Precision
+
+EFFICIENCY_FILE = Path(__file__).parent / "registry" / "efficiency.yaml"
+
+
+class Efficiency(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    compute: float = Field(gt=0, le=1)
+    memory: float = Field(gt=0, le=1)
+    overhead_us: float = Field(ge=0)
+    rationale: str
+    source: str
+    source_date: str
+
+
+@cache
+def efficiencies() -> dict[str, Efficiency]:
+    raw = yaml.safe_load(EFFICIENCY_FILE.read_text(encoding="utf-8"))
+    return {k: Efficiency.model_validate(v) for k, v in raw.items()}
+
+
+@dataclass(frozen=True)
+class Machine:
+    """The numbers the roofline needs, in plain floats (SI units), for fast evaluation."""
+
+    name: str
+    matmul_flops: float  # FLOP/s at the compute format
+    vector_flops: float  # FLOP/s for elementwise work
+    bandwidth: float  # B/s
+    e_compute: float
+    e_memory: float
+    overhead_s: float
+
+    @property
+    def ridge(self) -> float:
+        """FLOP per byte at which an op stops being memory-bound (with efficiencies)."""
+        return (self.matmul_flops * self.e_compute) / (self.bandwidth * self.e_memory)
+
+
+def machine(hw: Hardware, precision: Precision) -> Machine:
+    eff = efficiencies()[hw.hw_class]
+    fmt = precision.compute_format(hw)
+    vector = next((hw.peak(p) for p in ("fp32", "bf16", "fp16") if _has(hw, p)), hw.peak(fmt))
+    return Machine(
+        hw.name,
+        float(hw.peak(fmt).to("FLOP/s").magnitude),
+        float(vector.to("FLOP/s").magnitude),
+        float(hw.memory.bandwidth.to("B/s").magnitude),
+        eff.compute,
+        eff.memory,
+        eff.overhead_us * 1e-6,
+    )
+
+
+def _has(hw: Hardware, p: str) -> bool:
+    try:
+        hw.peak(p)
+    except KeyError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class OpTime:
+    name: str
+    kind: str
+    flops: float  # for all repeats
+    bytes: float
+    compute_s: float
+    memory_s: float
+    overhead_s: float
+    seconds: float
+
+    @property
+    def bound(self) -> str:
+        if self.overhead_s > max(self.compute_s, self.memory_s):
+            return "overhead"
+        return "compute" if self.compute_s >= self.memory_s else "memory"
+
+    @property
+    def intensity(self) -> float:
+        """Arithmetic intensity, FLOP per byte moved."""
+        return self.flops / self.bytes if self.bytes else float("inf")
+
+
+def op_bytes(w: Work, p: Precision) -> float:
+    return (
+        w.weight_elems * p.weight_bytes + w.act_elems * p.activation_bytes + w.kv_elems * p.kv_bytes
+    )
+
+
+def time_ops(ops: list[Work], m: Machine, p: Precision) -> list[OpTime]:
+    out = []
+    for w in ops:
+        flops, nbytes = w.flops * w.repeat, op_bytes(w, p) * w.repeat
+        peak = m.matmul_flops if w.is_matmul else m.vector_flops
+        c = flops / (peak * m.e_compute)
+        mem = nbytes / (m.bandwidth * m.e_memory)
+        o = w.calls * w.repeat * m.overhead_s
+        out.append(OpTime(w.name, w.kind, flops, nbytes, c, mem, o, max(c, mem) + o))
+    return out
+
+
+def total_seconds(times: list[OpTime]) -> float:
+    return sum(t.seconds for t in times)
+
+
+def bottleneck(times: list[OpTime]) -> str:
+    """The resource that the step's time mostly goes to."""
+    share = {"compute": 0.0, "memory": 0.0, "overhead": 0.0}
+    for t in times:
+        share["overhead"] += t.overhead_s
+        share["compute" if t.compute_s >= t.memory_s else "memory"] += max(t.compute_s, t.memory_s)
+    return max(share, key=lambda k: share[k])
