@@ -151,3 +151,90 @@ def _fmt(count: int) -> str:
         if count >= scale:
             return f"{count / scale:.3g} {suffix}"
     return str(count)
+
+
+EXIT_INFEASIBLE = 4
+
+
+@app.command("eval")
+def eval_cmd(
+    model: str = typer.Argument(..., help="Model name or alias, e.g. llama3-8b."),
+    hardware: str = typer.Argument(..., help="Hardware name or alias, e.g. h100."),
+    batch_size: int = typer.Option(1, "--batch-size", "-b", min=1, help="Sequences or samples."),
+    seq_len: int = typer.Option(512, "--seq-len", min=1, help="Prompt (input) tokens."),
+    output_len: int = typer.Option(1, "--output-len", min=1, help="Generated tokens."),
+    precision: str = typer.Option(
+        "bf16", "--precision", "-p", help="fp32, bf16, fp16, fp8, int8 or int4 (weights)."
+    ),
+    devices: int = typer.Option(1, "--devices", "-n", min=1, help="Devices, tensor-parallel."),
+    output: Output = OUTPUT,
+) -> None:
+    """Latency, throughput, memory and the bottleneck of one inference workload."""
+    from mlsysbook.sim import RegistryError, UnknownName
+    from mlsysbook.sim.evaluate import Infeasible, evaluate
+    from mlsysbook.sim.precision import PrecisionError
+
+    try:
+        result = evaluate(
+            model,
+            hardware,
+            batch=batch_size,
+            seq_len=seq_len,
+            output_len=output_len,
+            precision=precision,
+            devices=devices,
+        )
+    except (UnknownName, RegistryError, PrecisionError, Infeasible, KeyError, ValueError) as e:
+        fail(str(e).strip("'\""))
+    if output is Output.json:
+        typer.echo(json.dumps(result.to_json(), indent=2))
+    else:
+        _result_table(result)
+    if not result.fits:
+        m = result.memory
+        fail(
+            f"does not fit: needs {m.total_bytes / 1e9:.1f} GB per device "
+            f"(weights {m.weights_bytes / 1e9:.1f}, KV cache {m.kv_cache_bytes / 1e9:.1f}, "
+            f"activations {m.activation_bytes / 1e9:.1f}) but {result.hardware} has "
+            f"{result.capacity_bytes / 1e9:.1f} GB",
+            EXIT_INFEASIBLE,
+        )
+
+
+def _show(q: Any) -> str:
+    """4 significant digits without scientific notation for everyday magnitudes."""
+    mag = float(q.magnitude)
+    text = f"{mag:,.0f}" if 1e4 <= abs(mag) < 1e12 else f"{mag:.4g}"
+    return f"{text} {q.units:~P}"
+
+
+def _result_table(r: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    title = f"{r.model} on {r.devices} x {r.hardware} ({r.precision}), batch {r.batch}" + (
+        f", {r.seq_len} in / {r.output_len} out tokens" if r.language_model else ""
+    )
+    t = Table(title=title, title_justify="left", show_header=False)
+    t.add_column("figure")
+    t.add_column("value", justify="right")
+    if r.language_model:
+        t.add_row("time to first token", f"{r.ttft:.4g~P}")
+        t.add_row("inter-token latency", f"{r.itl:.4g~P}")
+        t.add_row("end-to-end latency", f"{r.e2e:.4g~P}")
+    else:
+        t.add_row("latency", f"{r.e2e:.4g~P}")
+    t.add_row("throughput", _show(r.throughput))
+    m = r.memory
+    t.add_row(
+        "memory per device",
+        f"{m.total_bytes / 1e9:.3g} GB of {r.capacity_bytes / 1e9:.3g} GB"
+        + ("" if r.fits else "  (does not fit)"),
+    )
+    t.add_row(
+        "  weights / KV cache / activations",
+        f"{m.weights_bytes / 1e9:.3g} / {m.kv_cache_bytes / 1e9:.3g} / "
+        f"{m.activation_bytes / 1e9:.3g} GB",
+    )
+    t.add_row("bottleneck", r.bottleneck)
+    Console().print(t)

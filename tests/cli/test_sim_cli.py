@@ -1,0 +1,68 @@
+"""`mlsysbook sim`: names, tables, JSON and exit codes."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from mlsysbook.cli.main import app
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str]:
+    r = runner.invoke(app, ["sim", *args])
+    return r.exit_code, r.output
+
+
+def test_zoo_lists_hardware_and_models() -> None:
+    code, out = run("zoo", "hardware")
+    assert code == 0 and "H100-SXM" in out and "Arduino" in out
+    code, out = run("zoo", "models", "--filter", "llama")
+    assert code == 0 and "Llama-3.1-405B" in out and "ResNet" not in out
+    code, out = run("zoo", "models", "-o", "json")
+    rows = json.loads(out)
+    assert len(rows) >= 30 and all("params" in r and "source" in r for r in rows)
+
+
+def test_eval_llm_json_fields_end_in_units() -> None:
+    code, out = run(
+        "eval",
+        "Llama-3.1-8B",
+        "H100-SXM",
+        "--batch-size",
+        "32",
+        "--seq-len",
+        "4096",
+        "--output-len",
+        "128",
+        "-o",
+        "json",
+    )
+    assert code == 0, out
+    data = json.loads(out)
+    for key in ("ttft_ms", "itl_ms", "e2e_ms", "throughput_tokens_per_s", "memory_gb"):
+        assert isinstance(data[key], float) and data[key] > 0
+    assert data["bottleneck"] in ("compute", "memory", "overhead")
+
+
+def test_eval_table_and_other_models() -> None:
+    code, out = run("eval", "llama3-8b", "h100")
+    assert code == 0 and "time to first token" in out and "bottleneck" in out
+    code, out = run("eval", "resnet50", "a100-80gb", "-b", "64", "-o", "json")
+    data = json.loads(out)
+    assert code == 0 and data["latency_ms"] > 0 and data["throughput_samples_per_s"] > 0
+
+
+def test_eval_exit_codes() -> None:
+    code, out = run("eval", "llama3-8x", "h100")
+    assert code == 2 and "Did you mean" in out and "Llama-3-8B" in out
+    code, out = run("eval", "llama3-8b", "h100", "--precision", "fp7")
+    assert code == 2 and "unknown precision" in out
+    code, out = run("eval", "llama3-8b", "h100", "--seq-len", "9000")
+    assert code == 2 and "handles 8192 tokens" in out
+    code, out = run("eval", "llama3-70b", "h100")
+    assert code == 4 and "does not fit" in out and "80.0 GB" in out
+    code, _ = run("eval", "llama3-70b", "h100", "--devices", "2")
+    assert code == 0

@@ -1,0 +1,200 @@
+"""Solvers against hand calculations, and properties that must always hold."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mlsysbook.sim.evaluate import evaluate
+from mlsysbook.sim.graph import Step, decoder_step, kv_elems_per_token
+from mlsysbook.sim.hardware import Hardware
+from mlsysbook.sim.memory import kv_cache_bytes
+from mlsysbook.sim.models import Model
+from mlsysbook.sim.precision import Precision
+from mlsysbook.sim.roofline import efficiencies, machine, time_ops
+from mlsysbook.sim.units import ureg
+
+
+def gpu(
+    bandwidth: str = "2 TB/s",
+    peak: str = "400 TFLOP/s",
+    capacity: str = "80 GB",
+    link: str | None = "600 GB/s",
+) -> Hardware:
+    data: dict[str, Any] = {
+        "name": "TestGPU",
+        "vendor": "Test",
+        "class": "cloud",
+        "year": 2024,
+        "peak_flops": {"fp32": "50 TFLOP/s", "bf16": peak, "fp8": "800 TFLOP/s"},
+        "memory": {"capacity": capacity, "bandwidth": bandwidth},
+        "tdp": "500 W",
+        "source": "synthetic test device",
+        "source_date": "2024-01",
+    }
+    if link:
+        data["interconnect"] = {"name": "TestLink", "bandwidth": link}
+    return Hardware.model_validate(data)
+
+
+def lm(**arch: Any) -> Model:
+    a = {
+        "kind": "transformer",
+        "layers": 4,
+        "hidden": 1024,
+        "heads": 8,
+        "kv_heads": 2,
+        "ffn": 4096,
+        "ffn_type": "swiglu",
+        "vocab": 32000,
+        "norm": "rmsnorm",
+        "max_seq_len": 8192,
+        **arch,
+    }
+    return Model.model_validate(
+        {
+            "name": "Tiny-LM",
+            "task": "causal-lm",
+            "year": 2024,
+            "published_params": 1e8,
+            "source": "synthetic",
+            "source_date": "2024-01",
+            "architecture": a,
+        }
+    )
+
+
+def test_lm_head_roofline_by_hand() -> None:
+    hw, p = gpu(), Precision.named("bf16")
+    m = machine(hw, p)
+    eff = efficiencies()["cloud"]
+    head = [w for w in decoder_step(lm().architecture, Step(1, 1, 100)) if w.name == "lm_head"]
+    (t,) = time_ops(head, m, p)
+    d, v = 1024, 32000
+    flops, nbytes = 2 * d * v, (d * v + d + v) * 2
+    compute = flops / (400e12 * eff.compute)
+    memory = nbytes / (2e12 * eff.memory)
+    assert t.flops == flops and t.bytes == nbytes
+    assert t.seconds == pytest.approx(max(compute, memory) + eff.overhead_us * 1e-6)
+    assert t.bound == "memory"  # one token: 1 FLOP per byte, far below the ridge
+    assert m.ridge == pytest.approx(400e12 * eff.compute / (2e12 * eff.memory))
+
+
+def test_attention_flops_follow_the_causal_pair_count() -> None:
+    a = lm().architecture
+    prefill = {w.name: w for w in decoder_step(a, Step(2, 128))}
+    pairs = 128 * 129 / 2
+    assert prefill["attention"].flops == 2 * 2 * pairs * 8 * (128 + 128)
+    decode = {w.name: w for w in decoder_step(a, Step(2, 1, 999))}
+    assert decode["attention"].kv_elems == 2 * 1000 * kv_elems_per_token(a)
+
+
+def test_kv_cache_by_hand() -> None:
+    a = lm().architecture
+    # 2 (K,V) * kv_heads 2 * head_dim 128 * layers 4 * 2 bytes = 4 KiB per token
+    assert kv_cache_bytes(a, 3, 1000, Precision.named("bf16"), paged=False) == 3 * 8192 * 4096
+    assert kv_cache_bytes(a, 3, 1000, Precision.named("bf16")) == 3 * 1008 * 4096  # 16-token pages
+    assert kv_cache_bytes(a, 3, 1000, Precision.named("fp8")) == 3 * 1008 * 2048
+
+
+def test_mla_caches_the_latent_only() -> None:
+    a = lm(
+        mla={
+            "q_lora_rank": 0,
+            "kv_lora_rank": 512,
+            "qk_nope_head_dim": 128,
+            "qk_rope_head_dim": 64,
+            "v_head_dim": 128,
+        },
+        kv_heads=None,
+    ).architecture
+    assert kv_elems_per_token(a) == 576
+
+
+def test_llm_latency_identities() -> None:
+    r = evaluate(lm(), gpu(), batch=4, seq_len=512, output_len=65)
+    assert r.latency_s == pytest.approx(r.ttft_s + 64 * r.itl_s)
+    assert r.throughput_per_s == pytest.approx(4 * 65 / r.latency_s)
+    j = r.to_json()
+    for key in (
+        "ttft_ms",
+        "itl_ms",
+        "e2e_ms",
+        "throughput_tokens_per_s",
+        "memory_gb",
+        "bottleneck",
+    ):
+        assert key in j
+    assert r.ttft.units == r.itl.units  # quantities carry units
+    assert r.throughput.dimensionality == ureg("token/s").dimensionality
+
+
+def test_decode_is_memory_bound_and_prefill_compute_bound() -> None:
+    r = evaluate(
+        lm(layers=32, hidden=4096, heads=32, kv_heads=8, ffn=14336),
+        gpu(),
+        batch=1,
+        seq_len=2048,
+        output_len=2,
+    )
+    assert {t.bound for t in r.decode_ops if t.name in ("ffn", "qkv_proj")} == {"memory"}
+    assert {t.bound for t in r.ops if t.name in ("ffn", "qkv_proj")} == {"compute"}
+
+
+def test_int4_weights_shrink_memory_and_speed_up_decode() -> None:
+    bf16 = evaluate(lm(), gpu(), batch=1, seq_len=256, output_len=2)
+    int4 = evaluate(lm(), gpu(), batch=1, seq_len=256, output_len=2, precision="int4")
+    assert int4.memory.weights_bytes == pytest.approx(bf16.memory.weights_bytes / 4)
+    assert int4.itl_s < bf16.itl_s
+
+
+def test_tensor_parallel_splits_weights_and_adds_communication() -> None:
+    one = evaluate(lm(), gpu(), batch=8, seq_len=256)
+    two = evaluate(lm(), gpu(), batch=8, seq_len=256, devices=2)
+    assert two.memory.weights_bytes == pytest.approx(one.memory.weights_bytes / 2)
+    assert any(t.kind == "comm" for t in two.ops)
+
+
+def test_too_long_prompt_is_rejected() -> None:
+    with pytest.raises(ValueError, match="handles 8192 tokens"):
+        evaluate(lm(), gpu(), seq_len=8000, output_len=500)
+
+
+sizes = st.integers(min_value=1, max_value=64)
+
+
+@settings(max_examples=40, deadline=None)
+@given(b=sizes, extra=sizes, s=st.integers(16, 2048))
+def test_larger_batch_never_uses_less_memory(b: int, extra: int, s: int) -> None:
+    small = evaluate(lm(), gpu(), batch=b, seq_len=s, output_len=8)
+    large = evaluate(lm(), gpu(), batch=b + extra, seq_len=s, output_len=8)
+    assert large.memory.total_bytes >= small.memory.total_bytes
+    assert large.throughput_per_s >= small.throughput_per_s * 0.999
+
+
+@settings(max_examples=40, deadline=None)
+@given(bw=st.floats(0.1, 10), more=st.floats(1.0, 5.0), b=sizes, s=st.integers(16, 2048))
+def test_more_bandwidth_is_never_slower(bw: float, more: float, b: int, s: int) -> None:
+    slow = evaluate(lm(), gpu(bandwidth=f"{bw} TB/s"), batch=b, seq_len=s, output_len=4)
+    fast = evaluate(lm(), gpu(bandwidth=f"{bw * more} TB/s"), batch=b, seq_len=s, output_len=4)
+    assert fast.latency_s <= slow.latency_s
+
+
+@settings(max_examples=30, deadline=None)
+@given(peak=st.floats(10, 2000), more=st.floats(1.0, 4.0), s=st.integers(16, 2048))
+def test_more_compute_is_never_slower(peak: float, more: float, s: int) -> None:
+    slow = evaluate(lm(), gpu(peak=f"{peak} TFLOP/s"), batch=4, seq_len=s)
+    fast = evaluate(lm(), gpu(peak=f"{peak * more} TFLOP/s"), batch=4, seq_len=s)
+    assert fast.ttft_s <= slow.ttft_s
+
+
+@settings(max_examples=30, deadline=None)
+@given(s=st.integers(16, 4000), longer=st.integers(1, 4000))
+def test_longer_context_never_decodes_faster(s: int, longer: int) -> None:
+    short = evaluate(lm(), gpu(), batch=2, seq_len=s, output_len=2)
+    long = evaluate(lm(), gpu(), batch=2, seq_len=min(s + longer, 8000), output_len=2)
+    assert long.itl_s >= short.itl_s
+    assert long.memory.kv_cache_bytes >= short.memory.kv_cache_bytes
