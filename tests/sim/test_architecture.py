@@ -167,5 +167,5 @@ def test_malformed_layers_are_rejected(layers: list[Any], message: str) -> None:
 def test_impossible_shapes_are_explained() -> None:
     with pytest.raises(ValueError, match="does not fit"):
         ops_of(cnn([3, 4, 4], [{"conv": {"out": 8, "k": 7, "pad": 0}}]))
-    with pytest.raises(ValueError, match="unexpected keyword|layer"):
+    with pytest.raises(ValueError, match=r"unexpected keyword|layer"):
         ops_of(cnn([3, 8, 8], [{"conv": {"out": 8, "k": 3, "colour": "red"}}]))

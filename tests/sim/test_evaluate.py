@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mlsysbook.sim.device import Hardware
 from mlsysbook.sim.evaluate import evaluate
 from mlsysbook.sim.graph import Step, decoder_step, kv_elems_per_token
-from mlsysbook.sim.hardware import Hardware
 from mlsysbook.sim.memory import kv_cache_bytes
-from mlsysbook.sim.models import Model
+from mlsysbook.sim.models import Model, Transformer
 from mlsysbook.sim.precision import Precision
 from mlsysbook.sim.roofline import efficiencies, machine, time_ops
 from mlsysbook.sim.units import ureg
@@ -67,11 +67,17 @@ def lm(**arch: Any) -> Model:
     )
 
 
+def tf_arch(m: Model) -> Transformer:
+    a = m.architecture
+    assert isinstance(a, Transformer)
+    return a
+
+
 def test_lm_head_roofline_by_hand() -> None:
     hw, p = gpu(), Precision.named("bf16")
     m = machine(hw, p)
     eff = efficiencies()["cloud"]
-    head = [w for w in decoder_step(lm().architecture, Step(1, 1, 100)) if w.name == "lm_head"]
+    head = [w for w in decoder_step(tf_arch(lm()), Step(1, 1, 100)) if w.name == "lm_head"]
     (t,) = time_ops(head, m, p)
     d, v = 1024, 32000
     flops, nbytes = 2 * d * v, (d * v + d + v) * 2
@@ -84,7 +90,7 @@ def test_lm_head_roofline_by_hand() -> None:
 
 
 def test_attention_flops_follow_the_causal_pair_count() -> None:
-    a = lm().architecture
+    a = tf_arch(lm())
     prefill = {w.name: w for w in decoder_step(a, Step(2, 128))}
     pairs = 128 * 129 / 2
     assert prefill["attention"].flops == 2 * 2 * pairs * 8 * (128 + 128)
@@ -93,7 +99,7 @@ def test_attention_flops_follow_the_causal_pair_count() -> None:
 
 
 def test_kv_cache_by_hand() -> None:
-    a = lm().architecture
+    a = tf_arch(lm())
     # 2 (K,V) * kv_heads 2 * head_dim 128 * layers 4 * 2 bytes = 4 KiB per token
     assert kv_cache_bytes(a, 3, 1000, Precision.named("bf16"), paged=False) == 3 * 8192 * 4096
     assert kv_cache_bytes(a, 3, 1000, Precision.named("bf16")) == 3 * 1008 * 4096  # 16-token pages
@@ -101,17 +107,14 @@ def test_kv_cache_by_hand() -> None:
 
 
 def test_mla_caches_the_latent_only() -> None:
-    a = lm(
-        mla={
-            "q_lora_rank": 0,
-            "kv_lora_rank": 512,
-            "qk_nope_head_dim": 128,
-            "qk_rope_head_dim": 64,
-            "v_head_dim": 128,
-        },
-        kv_heads=None,
-    ).architecture
-    assert kv_elems_per_token(a) == 576
+    mla = {
+        "q_lora_rank": 0,
+        "kv_lora_rank": 512,
+        "qk_nope_head_dim": 128,
+        "qk_rope_head_dim": 64,
+        "v_head_dim": 128,
+    }
+    assert kv_elems_per_token(tf_arch(lm(mla=mla, kv_heads=None))) == 576
 
 
 def test_llm_latency_identities() -> None:

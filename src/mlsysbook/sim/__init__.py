@@ -8,7 +8,7 @@ A leaf library (NumPy, pint, pydantic, PyYAML): no web, no store.
 """
 
 from mlsysbook.sim.architecture import ParamCount, cnn_ops, param_count
-from mlsysbook.sim.hardware import Hardware
+from mlsysbook.sim.device import Hardware
 from mlsysbook.sim.models import Model
 from mlsysbook.sim.registry import (
     RegistryError,

@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from mlsysbook.sim import graph
+from mlsysbook.sim.device import Hardware
 from mlsysbook.sim.graph import Step, Work
-from mlsysbook.sim.hardware import Hardware
 from mlsysbook.sim.memory import MemoryUse, inference_memory
 from mlsysbook.sim.models import Model, Transformer
 from mlsysbook.sim.precision import Precision

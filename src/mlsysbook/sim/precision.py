@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mlsysbook.sim.hardware import Hardware
+from mlsysbook.sim.device import Hardware
 
 BYTES = {
     "fp32": 4.0,

@@ -16,7 +16,7 @@ from typing import Generic, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from mlsysbook.sim.hardware import Hardware
+from mlsysbook.sim.device import Hardware
 from mlsysbook.sim.models import Model
 
 BUILTIN = Path(__file__).parent / "registry"

@@ -17,8 +17,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from mlsysbook.sim.device import Hardware
 from mlsysbook.sim.graph import Work
-from mlsysbook.sim.hardware import Hardware
 from mlsysbook.sim.precision import Precision
 
 EFFICIENCY_FILE = Path(__file__).parent / "registry" / "efficiency.yaml"
