@@ -172,7 +172,7 @@ def test_user_registry_adds_entries(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         (BOARD.replace("class: tiny", "class: huge"), "class"),
         (BOARD.replace('  source: "bench notes"\n', ""), "source"),
         (BOARD.replace("vendor: Me", "vendor: Me\n  colour: red"), "colour"),
-        (BOARD.replace("my-board-v1", "h100"), "is used by"),
+        (BOARD.replace("my-board-v1", "h100"), "already used by"),
     ],
 )
 def test_bad_user_registry_gets_a_clear_error(
@@ -182,7 +182,7 @@ def test_bad_user_registry_gets_a_clear_error(
     monkeypatch.setenv(reg.ENV, str(tmp_path))
     with pytest.raises(RegistryError, match=message) as e:
         hardware_catalog()
-    if "is used by" not in message:
+    if "already used by" not in message:
         assert str(path) in str(e.value)
 
 

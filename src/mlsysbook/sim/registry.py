@@ -9,9 +9,10 @@ import difflib
 import os
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -44,39 +45,75 @@ def normalise(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
-class Catalog(Generic[E]):
-    """The entries of one registry, indexed by normalised name and alias."""
+@dataclass(frozen=True)
+class _Raw:
+    """One entry as read from YAML, validated only when first used."""
 
-    def __init__(self, kind: str, entries: Iterable[E]) -> None:
+    path: Path
+    number: int
+    data: dict[str, Any]
+
+    @property
+    def names(self) -> list[str]:
+        aliases = self.data.get("aliases") or []
+        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+            raise RegistryError(f"{self.where}: aliases must be a list of names")
+        return [self.data["name"], *aliases]
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}: entry {self.number} ({self.data.get('name', '?')})"
+
+
+class Catalog(Generic[E]):
+    """The entries of one registry, indexed by normalised name and alias. Entries are
+    validated on first use, so answering one question reads only what it needs."""
+
+    def __init__(self, kind: str, schema: type[E], raws: Iterable[_Raw]) -> None:
         self.kind: str = kind  # "hardware" or "models", as in `mlsysbook sim zoo KIND`
-        self.entries: tuple[E, ...] = tuple(entries)
-        self._index: dict[str, E] = {}
-        entry: E
-        for entry in self.entries:
-            for key in (entry.name, *entry.aliases):
-                other = self._index.setdefault(normalise(key), entry)
-                if other is not entry:
+        self._schema: type[E] = schema
+        self._raws = tuple(raws)
+        self._valid: dict[int, E] = {}
+        self._index: dict[str, int] = {}
+        for i, raw in enumerate(self._raws):
+            for key in raw.names:
+                other = self._index.setdefault(normalise(key), i)
+                if other != i:
+                    first = self._raws[other].data["name"]
                     raise RegistryError(
-                        f"{kind} name or alias {key!r} is used by {other.name} and {entry.name}"
+                        f"{raw.where}: name or alias {key!r} is already used by {first}"
                     )
 
+    def _entry(self, i: int) -> E:
+        if i not in self._valid:
+            raw = self._raws[i]
+            try:
+                self._valid[i] = self._schema.model_validate(raw.data)
+            except ValidationError as e:
+                problems = "; ".join(
+                    f"{'.'.join(str(p) for p in err['loc']) or 'entry'}: {err['msg']}"
+                    for err in e.errors()[:3]
+                )
+                raise RegistryError(f"{raw.where}: {problems}") from None
+        return self._valid[i]
+
     def get(self, name: str) -> E:
-        found = self._index.get(normalise(name))
-        if found is None:
+        i = self._index.get(normalise(name))
+        if i is None:
             close = difflib.get_close_matches(normalise(name), self._index, n=8, cutoff=0.6)
-            names = list(dict.fromkeys(self._index[c].name for c in close))[:4]
-            raise UnknownName(self.kind, name, names)
-        return found
+            names = list(dict.fromkeys(self._raws[self._index[c]].data["name"] for c in close))
+            raise UnknownName(self.kind, name, names[:4])
+        return self._entry(i)
 
     def __iter__(self) -> Iterator[E]:
-        return iter(self.entries)
+        return (self._entry(i) for i in range(len(self._raws)))
 
     def __len__(self) -> int:
-        return len(self.entries)
+        return len(self._raws)
 
     def filter(self, text: str) -> list[E]:
         t = text.lower()
-        return [e for e in self.entries if t in _haystack(e)]
+        return [e for e in self if t in _haystack(e)]
 
 
 def _haystack(e: BaseModel) -> str:
@@ -84,9 +121,12 @@ def _haystack(e: BaseModel) -> str:
     return " ".join([*map(str, fields), *getattr(e, "aliases", ())]).lower()
 
 
-def _read(path: Path, model: type[E]) -> list[E]:
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: much faster
+
+
+def _read(path: Path) -> list[_Raw]:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)  # noqa: S506 (safe loader)
     except (OSError, UnicodeDecodeError) as e:
         raise RegistryError(f"{path}: cannot read ({e})") from None
     except yaml.YAMLError as e:
@@ -99,15 +139,9 @@ def _read(path: Path, model: type[E]) -> list[E]:
         raise RegistryError(f"{path}: expected a list of entries (each starting with '- name:')")
     out = []
     for i, item in enumerate(raw, 1):
-        label = item.get("name", "?") if isinstance(item, dict) else "?"
-        try:
-            out.append(model.model_validate(item))
-        except ValidationError as e:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc']) or 'entry'}: {err['msg']}"
-                for err in e.errors()[:3]
-            )
-            raise RegistryError(f"{path}: entry {i} ({label}): {problems}") from None
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            raise RegistryError(f"{path}: entry {i} needs a 'name:'")
+        out.append(_Raw(path, i, item))
     return out
 
 
@@ -116,12 +150,13 @@ def _files(root: Path, kind: str) -> Iterable[Path]:
     return sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")) if folder.is_dir() else []
 
 
-def _load(kind: str, model: type[E], extra: Path | None) -> Catalog[E]:
-    entries: list[E] = []
-    for root in (BUILTIN, *([extra] if extra else [])):
-        for path in _files(root, kind):
-            entries.extend(_read(path, model))
-    return Catalog(kind, entries)
+def _load(kind: str, schema: type[E], extra: Path | None) -> Catalog[E]:
+    builtin = [r for path in _files(BUILTIN, kind) for r in _read(path)]
+    mine = [r for path in _files(extra, kind) for r in _read(path)] if extra else []
+    catalog = Catalog(kind, schema, builtin + mine)
+    for i in range(len(builtin), len(builtin) + len(mine)):
+        catalog._entry(i)  # a user's own entries are checked at once, with clear errors
+    return catalog
 
 
 def user_dir() -> Path | None:
