@@ -47,15 +47,15 @@ REQUIRED_HARDWARE = [
     "Jetson-Orin-NX",
     "Jetson-AGX-Orin",
     "Coral-Edge-TPU",
-    "Hailo-8",
-    "A17-Pro",
-    "Snapdragon-8-Gen-3",
+    "Apple-M2",
+    "Apple-M4",
     "Arduino-Nano-33-BLE-Sense",
     "Nicla-Vision",
     "XIAO-ESP32S3",
     "Grove-Vision-AI-V2",
     "Raspberry-Pi-4",
     "Raspberry-Pi-5",
+    "STM32F746G-DISCO",
 ]
 REQUIRED_MODELS = [
     "GPT-2",

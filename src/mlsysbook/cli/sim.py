@@ -57,7 +57,7 @@ def _num(q: Any, unit: str) -> float:
 
 
 def _compact(q: Any) -> str:
-    return f"{q.to_compact():.4g~P}"
+    return "-" if q is None else f"{q.to_compact():.4g~P}"
 
 
 def _hardware_row(h: Any) -> dict[str, Any]:
@@ -72,7 +72,7 @@ def _hardware_row(h: Any) -> dict[str, Any]:
         "peak_16bit_tflop_per_s": best16,
         "memory_gb": _num(h.memory.capacity, "GB"),
         "memory_bandwidth_gb_per_s": _num(h.memory.bandwidth, "GB/s"),
-        "tdp_w": _num(h.tdp, "W"),
+        "tdp_w": _num(h.tdp, "W") if h.tdp is not None else None,
         "aliases": list(h.aliases),
         "source": h.source,
         "source_date": h.source_date,
@@ -140,7 +140,7 @@ def _print(title: str, columns: list[str], rows: list[list[str]]) -> None:
 
     table = Table(title=title, title_justify="left")
     for i, c in enumerate(columns):
-        table.add_column(c, justify="left" if i < 2 else "right")
+        table.add_column(c, justify="left" if i < 2 else "right", no_wrap=True)
     for row in rows:
         table.add_row(*row)
     Console().print(table)

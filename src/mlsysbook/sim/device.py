@@ -51,7 +51,7 @@ class Hardware(_Entry):
     peak_flops: dict[Precision, ComputeRate] = Field(min_length=1)
     memory: Memory
     on_chip: OnChip | None = None
-    tdp: Power
+    tdp: Power | None = None  # None where the vendor publishes no power figure
     interconnect: Interconnect | None = None
     clock: Frequency | None = None
     source: str = Field(min_length=3)
