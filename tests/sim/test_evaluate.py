@@ -201,3 +201,26 @@ def test_longer_context_never_decodes_faster(s: int, longer: int) -> None:
     long = evaluate(lm(), gpu(), batch=2, seq_len=min(s + longer, 8000), output_len=2)
     assert long.itl_s >= short.itl_s
     assert long.memory.kv_cache_bytes >= short.memory.kv_cache_bytes
+
+
+def test_sweep_matches_single_evaluations() -> None:
+    from mlsysbook.sim.evaluate import sweep
+
+    model, hw = lm(), gpu()
+    r = sweep(model, hw, [1, 3, 64], [100, 2000], output_len=17)
+    assert len(r.batch) == 6
+    for i in range(6):
+        one = evaluate(model, hw, batch=int(r.batch[i]), seq_len=int(r.seq_len[i]), output_len=17)
+        assert r.latency_s[i] == pytest.approx(one.latency_s)
+        assert r.ttft_s[i] == pytest.approx(one.ttft_s)
+        assert r.throughput_per_s[i] == pytest.approx(one.throughput_per_s)
+        assert r.memory_bytes[i] == pytest.approx(one.memory.total_bytes)
+
+
+def test_sweep_rejects_bad_ranges() -> None:
+    from mlsysbook.sim.evaluate import sweep
+
+    with pytest.raises(ValueError, match="at least 1"):
+        sweep(lm(), gpu(), [0, 1])
+    with pytest.raises(ValueError, match="handles 8192"):
+        sweep(lm(), gpu(), [1], [9000])

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
+
 from mlsysbook.sim import graph
 from mlsysbook.sim.device import Hardware
 from mlsysbook.sim.graph import Step, Work
@@ -52,7 +54,7 @@ class Result:
 
     @property
     def fits(self) -> bool:
-        return self.memory.total_bytes <= self.capacity_bytes
+        return bool(self.memory.total_bytes <= self.capacity_bytes)
 
     @property
     def e2e(self) -> Any:
@@ -154,6 +156,43 @@ def _time(ops: list[Work], m: Machine, p: Precision, link_bw: float | None) -> l
     return times
 
 
+@dataclass(frozen=True)
+class _Setup:
+    model: Model
+    hw: Hardware
+    p: Precision
+    m: Machine
+    link: float | None
+    capacity: float
+
+
+def _setup(model: Model | str, hardware: Hardware | str, precision: str) -> _Setup:
+    mdl = find_model(model) if isinstance(model, str) else model
+    hw = find_hardware(hardware) if isinstance(hardware, str) else hardware
+    p = Precision.named(precision)
+    link = float(hw.interconnect.bandwidth.to("B/s").magnitude) / 2 if hw.interconnect else None
+    return _Setup(mdl, hw, p, machine(hw, p), link, float(hw.memory.capacity.to("B").magnitude))
+
+
+def _check_lengths(a: Transformer, name: str, seq_len: Any, output_len: Any) -> None:
+    longest = int(np.max(np.asarray(seq_len) + np.asarray(output_len)))
+    if longest > a.max_seq_len:
+        raise ValueError(f"{name} handles {a.max_seq_len} tokens; seq_len + output_len = {longest}")
+
+
+def _llm(
+    s: _Setup, a: Transformer, batch: Any, seq_len: Any, output_len: Any, devices: int
+) -> tuple[list[OpTime], list[OpTime], MemoryUse]:
+    """Prefill and one mid-generation decode step; works on scalars or arrays."""
+    prefill = _tensor_parallel(
+        graph.decoder_step(a, Step(batch, seq_len)), a, batch * seq_len, devices
+    )
+    mid = seq_len + np.maximum(output_len - 1, 1) // 2
+    decode = _tensor_parallel(graph.decoder_step(a, Step(batch, 1, mid)), a, batch, devices)
+    mem = inference_memory(s.model, prefill, batch, seq_len + output_len, s.p, devices)
+    return _time(prefill, s.m, s.p, s.link), _time(decode, s.m, s.p, s.link), mem
+
+
 def evaluate(
     model: Model | str,
     hardware: Hardware | str,
@@ -164,38 +203,22 @@ def evaluate(
     precision: str = "bf16",
     devices: int = 1,
 ) -> Result:
-    mdl = find_model(model) if isinstance(model, str) else model
-    hw = find_hardware(hardware) if isinstance(hardware, str) else hardware
     if batch < 1 or seq_len < 1 or output_len < 1 or devices < 1:
         raise ValueError("batch, seq_len, output_len and devices must be at least 1")
-    p = Precision.named(precision)
-    m = machine(hw, p)
-    a = mdl.architecture
-    link = float(hw.interconnect.bandwidth.to("B/s").magnitude) / 2 if hw.interconnect else None
-    capacity = float(hw.memory.capacity.to("B").magnitude)
-    tf = a if isinstance(a, Transformer) else None
+    s = _setup(model, hardware, precision)
+    mdl, a = s.model, s.model.architecture
 
     if mdl.is_language_model and isinstance(a, Transformer):
-        if seq_len + output_len > a.max_seq_len:
-            raise ValueError(
-                f"{mdl.name} handles {a.max_seq_len} tokens; seq_len + output_len = "
-                f"{seq_len + output_len}"
-            )
-        prefill = _tensor_parallel(
-            graph.decoder_step(a, Step(batch, seq_len)), tf, batch * seq_len, devices
-        )
-        mid = seq_len + max(output_len - 1, 1) // 2
-        decode = _tensor_parallel(graph.decoder_step(a, Step(batch, 1, mid)), tf, batch, devices)
-        pre_t, dec_t = _time(prefill, m, p, link), _time(decode, m, p, link)
-        ttft, itl = total_seconds(pre_t), total_seconds(dec_t)
+        _check_lengths(a, mdl.name, seq_len, output_len)
+        pre_t, dec_t, mem = _llm(s, a, batch, seq_len, output_len, devices)
+        ttft, itl = float(total_seconds(pre_t)), float(total_seconds(dec_t))
         e2e = ttft + (output_len - 1) * itl
-        mem = inference_memory(mdl, prefill, batch, seq_len + output_len, p, devices)
         main = dec_t if output_len > 1 and (output_len - 1) * itl > ttft else pre_t
         return Result(
             mdl.name,
-            hw.name,
+            s.hw.name,
             devices,
-            p.weights,
+            s.p.weights,
             batch,
             seq_len,
             output_len,
@@ -205,22 +228,22 @@ def evaluate(
             itl,
             batch * output_len / e2e,
             mem,
-            capacity,
+            s.capacity,
             bottleneck(main),
             tuple(pre_t),
             tuple(dec_t),
         )
 
-    ops = graph.forward(mdl, batch, seq_len)
-    ops = _tensor_parallel(ops, tf, batch * seq_len, devices)
-    times = _time(ops, m, p, link)
-    latency = total_seconds(times)
-    mem = inference_memory(mdl, ops, batch, seq_len, p, devices)
+    tf = a if isinstance(a, Transformer) else None
+    ops = _tensor_parallel(graph.forward(mdl, batch, seq_len), tf, batch * seq_len, devices)
+    times = _time(ops, s.m, s.p, s.link)
+    latency = float(total_seconds(times))
+    mem = inference_memory(mdl, ops, batch, seq_len, s.p, devices)
     return Result(
         mdl.name,
-        hw.name,
+        s.hw.name,
         devices,
-        p.weights,
+        s.p.weights,
         batch,
         seq_len,
         1,
@@ -230,8 +253,83 @@ def evaluate(
         0.0,
         batch / latency,
         mem,
-        capacity,
+        s.capacity,
         bottleneck(times),
         tuple(times),
         (),
+    )
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """One row per (batch, seq_len) point; every array has the same length."""
+
+    model: str
+    hardware: str
+    language_model: bool
+    batch: np.ndarray
+    seq_len: np.ndarray
+    output_len: int
+    latency_s: np.ndarray  # e2e for language models
+    ttft_s: np.ndarray
+    itl_s: np.ndarray
+    throughput_per_s: np.ndarray
+    memory_bytes: np.ndarray
+    capacity_bytes: float
+
+    @property
+    def fits(self) -> np.ndarray:
+        return self.memory_bytes <= self.capacity_bytes
+
+
+def sweep(
+    model: Model | str,
+    hardware: Hardware | str,
+    batches: Any,
+    seq_lens: Any = (512,),
+    *,
+    output_len: int = 1,
+    precision: str = "bf16",
+    devices: int = 1,
+) -> Sweep:
+    """Every combination of ``batches`` x ``seq_lens``, evaluated at once with NumPy."""
+    s = _setup(model, hardware, precision)
+    mdl, a = s.model, s.model.architecture
+    b, n = (
+        x.ravel()
+        for x in np.meshgrid(
+            np.asarray(batches, dtype=float), np.asarray(seq_lens, dtype=float), indexing="ij"
+        )
+    )
+    if b.size == 0 or b.min() < 1 or n.min() < 1 or output_len < 1:
+        raise ValueError("batch sizes, sequence lengths and output_len must be at least 1")
+    if mdl.is_language_model and isinstance(a, Transformer):
+        _check_lengths(a, mdl.name, n, output_len)
+        pre_t, dec_t, mem = _llm(s, a, b, n, output_len, devices)
+        ttft, itl = total_seconds(pre_t), total_seconds(dec_t)
+        e2e = ttft + (output_len - 1) * itl
+        thr = b * output_len / e2e
+    else:
+        tf = a if isinstance(a, Transformer) else None
+        # CNN shapes do not depend on the batch: trace once, scale by batch.
+        ops = _tensor_parallel(graph.forward(mdl, b, n), tf, b * n, devices)
+        times = _time(ops, s.m, s.p, s.link)
+        ttft = e2e = total_seconds(times)
+        itl = np.zeros_like(b)
+        thr = b / e2e
+        mem = inference_memory(mdl, ops, b, n, s.p, devices)
+    total = np.broadcast_to(mem.weights_bytes + mem.kv_cache_bytes + mem.activation_bytes, b.shape)
+    return Sweep(
+        mdl.name,
+        s.hw.name,
+        mdl.is_language_model,
+        b.astype(int),
+        n.astype(int),
+        output_len,
+        np.broadcast_to(e2e, b.shape),
+        np.broadcast_to(ttft, b.shape),
+        np.broadcast_to(itl, b.shape),
+        np.broadcast_to(thr, b.shape),
+        total,
+        s.capacity,
     )

@@ -8,8 +8,11 @@ activations = the largest live working set of one layer (two tensors in flight)
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+from functools import reduce
+from typing import Any
+
+import numpy as np
 
 from mlsysbook.sim.architecture import param_count
 from mlsysbook.sim.graph import Work, kv_elems_per_token
@@ -27,14 +30,14 @@ class MemoryUse:
 
     @property
     def total_bytes(self) -> float:
-        return self.weights_bytes + self.kv_cache_bytes + self.activation_bytes
+        return float(self.weights_bytes + self.kv_cache_bytes + self.activation_bytes)
 
 
 def kv_cache_bytes(
     a: Transformer, batch: int, tokens: int, p: Precision, paged: bool = True
-) -> float:
+) -> Any:  # float, or an array in sweeps
     """Bytes of K and V (or MLA latents) for ``batch`` sequences of ``tokens`` each."""
-    held = math.ceil(tokens / PAGE_TOKENS) * PAGE_TOKENS if paged else a.max_seq_len
+    held = np.ceil(np.asarray(tokens) / PAGE_TOKENS) * PAGE_TOKENS if paged else a.max_seq_len
     return batch * held * a.layers * kv_elems_per_token(a) * p.kv_bytes
 
 
@@ -52,5 +55,5 @@ def inference_memory(
     kv = 0.0
     if isinstance(a, Transformer) and not a.encoder_only:
         kv = kv_cache_bytes(a, batch, tokens, p, paged)
-    live = max((w.act_elems for w in ops), default=0.0) * p.activation_bytes
+    live = reduce(np.maximum, (w.act_elems for w in ops), 0.0) * p.activation_bytes
     return MemoryUse(weights / devices, kv / devices, live / devices)

@@ -6,7 +6,9 @@ time, plus a fixed per-call overhead.
 ``peak`` is the dense rate of the format the op computes in (matmuls), or the fp32 /
 16-bit vector rate for the rest; the efficiencies ``e`` and the overhead are set once
 per hardware class in ``registry/efficiency.yaml``. Ridge point = peak / bandwidth
-(FLOP per byte): ops whose arithmetic intensity is below it are memory-bound."""
+(FLOP per byte): ops whose arithmetic intensity is below it are memory-bound.
+
+Counts may be NumPy arrays (one element per scenario) so that sweeps run vectorised."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -118,7 +121,7 @@ def time_ops(ops: list[Work], m: Machine, p: Precision) -> list[OpTime]:
         c = flops / (peak * m.e_compute)
         mem = nbytes / (m.bandwidth * m.e_memory)
         o = w.calls * w.repeat * m.overhead_s
-        out.append(OpTime(w.name, w.kind, flops, nbytes, c, mem, o, max(c, mem) + o))
+        out.append(OpTime(w.name, w.kind, flops, nbytes, c, mem, o, np.maximum(c, mem) + o))
     return out
 
 
