@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 from typer.testing import CliRunner
@@ -66,3 +67,31 @@ def test_eval_exit_codes() -> None:
     assert code == 4 and "does not fit" in out and "80.0 GB" in out
     code, _ = run("eval", "llama3-70b", "h100", "--devices", "2")
     assert code == 0
+
+
+def test_sweep_table_json_and_errors() -> None:
+    code, out = run("sweep", "llama3-8b", "h100", "--seq-len", "4096")
+    assert code == 0 and "largest batch that fits:" in out and "TTFT ms" in out
+    code, out = run(
+        "sweep", "llama3-8b", "h100", "-b", "1..64", "--seq-len", "128,1024", "-o", "json"
+    )
+    rows = json.loads(out)
+    assert code == 0 and len(rows) == 128
+    small = [r for r in rows if r["seq_len_tokens"] == 128]
+    assert all(
+        a["throughput_tokens_per_s"] <= b["throughput_tokens_per_s"]
+        for a, b in itertools.pairwise(small)
+    )
+    code, out = run("sweep", "resnet50", "t4", "-b", "1,8,64", "-o", "json")
+    assert code == 0 and "seq_len_tokens" not in out and "throughput_samples_per_s" in out
+    for bad in ("0..3", "a..b", "", "5..1"):
+        code, out = run("sweep", "llama3-8b", "h100", "-b", bad)
+        assert code == 2 and "error:" in out, bad
+
+
+def test_parse_range() -> None:
+    from mlsysbook.cli.sim import parse_range
+
+    assert parse_range("1..4") == [1, 2, 3, 4]
+    assert parse_range("1,8,64") == [1, 8, 64]
+    assert parse_range("32") == [32]

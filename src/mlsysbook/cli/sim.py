@@ -185,7 +185,7 @@ def eval_cmd(
             devices=devices,
         )
     except (UnknownName, RegistryError, PrecisionError, Infeasible, KeyError, ValueError) as e:
-        fail(str(e).strip("'\""))
+        fail(_message(e))
     if output is Output.json:
         typer.echo(json.dumps(result.to_json(), indent=2))
     else:
@@ -238,3 +238,108 @@ def _result_table(r: Any) -> None:
     )
     t.add_row("bottleneck", r.bottleneck)
     Console().print(t)
+
+
+def parse_range(text: str) -> list[int]:
+    """``1..256`` (every integer), ``1,2,4,8`` or ``32``."""
+    try:
+        if ".." in text:
+            lo, hi = (int(x) for x in text.split("..", 1))
+            values = list(range(lo, hi + 1))
+        else:
+            values = [int(x) for x in text.split(",")]
+    except ValueError:
+        raise ValueError(f"{text!r} is not a range: write 1..256, 1,2,4,8 or 32") from None
+    if not values or min(values) < 1 or len(values) > 100_000:
+        raise ValueError(f"{text!r} must hold 1 to 100,000 values, each at least 1")
+    return values
+
+
+@app.command("sweep")
+def sweep_cmd(
+    model: str = typer.Argument(..., help="Model name or alias."),
+    hardware: str = typer.Argument(..., help="Hardware name or alias."),
+    batch_size: str = typer.Option("1..256", "--batch-size", "-b", help="1..256, 1,2,4 or 8."),
+    seq_len: str = typer.Option("512", "--seq-len", help="Prompt tokens: a value or a range."),
+    output_len: int = typer.Option(128, "--output-len", min=1, help="Generated tokens."),
+    precision: str = typer.Option("bf16", "--precision", "-p", help="Weights' format."),
+    devices: int = typer.Option(1, "--devices", "-n", min=1, help="Devices, tensor-parallel."),
+    output: Output = OUTPUT,
+) -> None:
+    """The latency-throughput curve over batch sizes (and prompt lengths)."""
+    from mlsysbook.sim import RegistryError, UnknownName
+    from mlsysbook.sim.evaluate import Infeasible, sweep
+    from mlsysbook.sim.precision import PrecisionError
+
+    try:
+        r = sweep(
+            model,
+            hardware,
+            parse_range(batch_size),
+            parse_range(seq_len),
+            output_len=output_len,
+            precision=precision,
+            devices=devices,
+        )
+    except (UnknownName, RegistryError, PrecisionError, Infeasible, KeyError, ValueError) as e:
+        fail(_message(e))
+    rows = [
+        {
+            "batch_size": int(r.batch[i]),
+            **({"seq_len_tokens": int(r.seq_len[i])} if r.language_model else {}),
+            ("e2e_ms" if r.language_model else "latency_ms"): _sig(r.latency_s[i] * 1e3),
+            **(
+                {"ttft_ms": _sig(r.ttft_s[i] * 1e3), "itl_ms": _sig(r.itl_s[i] * 1e3)}
+                if r.language_model
+                else {}
+            ),
+            ("throughput_tokens_per_s" if r.language_model else "throughput_samples_per_s"): _sig(
+                r.throughput_per_s[i]
+            ),
+            "memory_gb": _sig(r.memory_bytes[i] / 1e9),
+            "fits": bool(r.fits[i]),
+        }
+        for i in range(len(r.batch))
+    ]
+    if output is Output.json:
+        typer.echo(json.dumps(rows))
+        return
+    shown = [row for row in rows if _power_of_two(int(row["batch_size"]))] or rows
+    cols = list(shown[0])
+    _print(
+        f"{r.model} on {devices} x {r.hardware}: {len(rows)} points (powers of two shown)",
+        [SHORT.get(c, c) for c in cols],
+        [[str(row[c]) for c in cols] for row in shown[:200]],
+    )
+    fitting = [row["batch_size"] for row in rows if row["fits"]]
+    typer.echo(f"largest batch that fits: {max(fitting) if fitting else 'none'}")
+
+
+SHORT = {
+    "batch_size": "batch",
+    "seq_len_tokens": "prompt",
+    "e2e_ms": "e2e ms",
+    "latency_ms": "latency ms",
+    "ttft_ms": "TTFT ms",
+    "itl_ms": "ITL ms",
+    "throughput_tokens_per_s": "tokens/s",
+    "throughput_samples_per_s": "samples/s",
+    "memory_gb": "memory GB",
+}
+
+
+def _message(e: Exception) -> str:
+    """KeyError quotes its message; the others read as written."""
+    from mlsysbook.sim import UnknownName
+
+    if isinstance(e, KeyError) and not isinstance(e, UnknownName) and e.args:
+        return str(e.args[0])
+    return str(e)
+
+
+def _sig(x: float) -> float:
+    return float(f"{float(x):.4g}")
+
+
+def _power_of_two(n: int) -> bool:
+    return n & (n - 1) == 0
