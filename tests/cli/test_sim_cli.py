@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from mlsysbook.cli.main import app
@@ -95,3 +96,17 @@ def test_parse_range() -> None:
     assert parse_range("1..4") == [1, 2, 3, 4]
     assert parse_range("1,8,64") == [1, 8, 64]
     assert parse_range("32") == [32]
+
+
+def test_validate_reports_every_point() -> None:
+    code, out = run("validate", "-o", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["summary"]["points"] >= 24 and data["summary"]["scored"] >= 20
+    for p in data["points"]:
+        assert p["source"] and p["measured"] > 0
+        if p["predicted"] is not None:
+            expected = (p["predicted"] - p["measured"]) / p["measured"] * 100
+            assert p["error_percent"] == pytest.approx(expected, abs=0.2)
+    code, out = run("validate")
+    assert code == 0 and "median |error|" in out

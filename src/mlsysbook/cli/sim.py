@@ -343,3 +343,55 @@ def _sig(x: float) -> float:
 
 def _power_of_two(n: int) -> bool:
     return n & (n - 1) == 0
+
+
+@app.command("validate")
+def validate_cmd(output: Output = OUTPUT) -> None:
+    """Predicted vs published measurements, with each point's error."""
+    from mlsysbook.sim.validation import validate
+
+    summary = validate()
+    rows = [
+        {
+            "id": c.ref.id,
+            "model": c.ref.model,
+            "hardware": c.ref.hardware,
+            "metric": c.ref.metric,
+            "predicted": None if c.predicted is None else _sig(c.predicted),
+            "measured": c.ref.measured,
+            "error_percent": None if c.error is None else round(c.error * 100, 1),
+            "note": c.note,
+            "source": c.ref.source,
+        }
+        for c in summary.checks
+    ]
+    totals = {
+        "points": len(rows),
+        "scored": len(summary.scored),
+        "median_abs_error_percent": round(summary.median_abs_error * 100, 1),
+        "worst_abs_error_percent": round(summary.worst_abs_error * 100, 1),
+        "within_35_percent": summary.within(0.35),
+    }
+    if output is Output.json:
+        typer.echo(json.dumps({"summary": totals, "points": rows}, indent=2))
+        return
+    table_rows = [
+        [
+            c.ref.id,
+            c.ref.metric,
+            "-" if c.predicted is None else f"{c.predicted:.4g}",
+            f"{c.ref.measured:.4g}",
+            "skipped" if c.error is None else f"{c.error * 100:+.1f}%",
+        ]
+        for c in summary.checks
+    ]
+    _print(
+        "predicted vs measured",
+        ["reference", "metric", "predicted", "measured", "error"],
+        table_rows,
+    )
+    typer.echo(
+        f"{totals['scored']} of {totals['points']} points scored; median |error| "
+        f"{totals['median_abs_error_percent']}%, worst {totals['worst_abs_error_percent']}%, "
+        f"{totals['within_35_percent']} within ±35%"
+    )

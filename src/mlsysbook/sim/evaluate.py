@@ -7,7 +7,8 @@ context; e2e = TTFT + (output_len - 1) * ITL; throughput = batch * output_len / 
 Other models: latency = one forward pass of the batch; throughput = batch / latency.
 Several devices split each layer tensor-parallel: work and weights divide by the count,
 and every layer adds two all-reduces of the activations over the interconnect
-(ring: 2 (n-1)/n * bytes at the link's one-way bandwidth)."""
+(ring, alpha-beta: 2 (n-1) hops of latency + 2 (n-1)/n * bytes at the link's one-way
+bandwidth)."""
 
 from __future__ import annotations
 
@@ -128,7 +129,8 @@ def _tensor_parallel(ops: list[Work], a: Transformer | None, tokens: int, n: int
     ]
     if a is not None:
         ring = 2 * (n - 1) / n * tokens * a.hidden
-        split.append(Work("all_reduce", "comm", 0, 0, ring, repeat=2 * a.layers))
+        # calls = ring steps, each paying the link's hop latency
+        split.append(Work("all_reduce", "comm", 0, 0, ring, repeat=2 * a.layers, calls=2 * (n - 1)))
     return split
 
 
@@ -140,7 +142,7 @@ def _time(ops: list[Work], m: Machine, p: Precision, link_bw: float | None) -> l
             if not link_bw:
                 raise Infeasible(f"{m.name} has no interconnect: use one device")
             seconds = w.act_elems * p.activation_bytes / link_bw * w.repeat
-            o = w.repeat * m.overhead_s
+            o = w.repeat * w.calls * m.hop_s
             times.append(
                 OpTime(
                     w.name,

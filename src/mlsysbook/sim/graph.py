@@ -6,7 +6,7 @@ here: they depend on the precision of weights, activations and KV cache."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mlsysbook.sim.architecture import attention_params, cnn_ops, ffn_params, norm_params
 from mlsysbook.sim.models import CNN, Model, Transformer
@@ -169,20 +169,32 @@ def _head(a: Transformer, batch: int) -> list[Work]:
     ]
 
 
+FUSABLE = ("norm", "act", "add", "mul")  # folded into the producing conv/linear at inference
+
+
 def cnn_pass(a: CNN, batch: int) -> list[Work]:
-    """The layer-by-layer operators of a CNN/MLP forward pass for ``batch`` samples."""
-    kinds = {"conv": "matmul", "linear": "matmul", "norm": "norm"}
-    return [
-        Work(
-            op.name,
-            kinds.get(op.kind, "elementwise"),
-            batch * op.flops,
-            op.params,
-            batch * (op.in_elems + op.out_elems),
+    """The operators of a CNN/MLP forward pass for ``batch`` samples, as inference
+    engines run them: batch norm folded into the conv weights, and activations,
+    residual adds and squeeze-excite scaling fused into the producing kernel's epilogue
+    (their FLOPs stay; their separate memory passes and launches go). A residual add
+    still reads the skip tensor."""
+    ops: list[Work] = []
+    for op in cnn_ops(a):
+        base = op.kind.split(":")[0]
+        if op.kind == "reshape":
+            continue
+        if base in FUSABLE and ops and ops[-1].kind == "matmul":
+            prev = ops[-1]
+            extra = batch * op.out_elems if base == "add" else 0
+            ops[-1] = replace(
+                prev, flops=prev.flops + batch * op.flops, act_elems=prev.act_elems + extra
+            )
+            continue
+        kind = "matmul" if op.kind in ("conv", "linear") else "elementwise"
+        ops.append(
+            Work(op.name, kind, batch * op.flops, op.params, batch * (op.in_elems + op.out_elems))
         )
-        for op in cnn_ops(a)
-        if op.kind != "reshape"
-    ]
+    return ops
 
 
 def forward(model: Model, batch: int, seq: int) -> list[Work]:

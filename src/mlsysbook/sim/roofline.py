@@ -32,6 +32,7 @@ class Efficiency(BaseModel):
     compute: float = Field(gt=0, le=1)
     memory: float = Field(gt=0, le=1)
     overhead_us: float = Field(ge=0)
+    hop_us: float = Field(ge=0)
     rationale: str
     source: str
     source_date: str
@@ -54,6 +55,7 @@ class Machine:
     e_compute: float
     e_memory: float
     overhead_s: float
+    hop_s: float  # one step of a ring collective
 
     @property
     def ridge(self) -> float:
@@ -73,6 +75,7 @@ def machine(hw: Hardware, precision: Precision) -> Machine:
         eff.compute,
         eff.memory,
         eff.overhead_us * 1e-6,
+        eff.hop_us * 1e-6,
     )
 
 
