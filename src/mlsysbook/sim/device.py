@@ -6,8 +6,9 @@ from functools import partial
 from typing import Annotated, Any, Literal
 
 import pint
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BeforeValidator, Field
 
+from mlsysbook.sim.entry import Entry, Sourced
 from mlsysbook.sim.units import parse
 
 Precision = Literal["fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "fp4", "int8", "int4"]
@@ -22,27 +23,23 @@ Power = Annotated[Q, BeforeValidator(partial(parse, kind="power"))]
 Frequency = Annotated[Q, BeforeValidator(partial(parse, kind="frequency"))]
 
 
-class _Entry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
-
-
-class Memory(_Entry):
+class Memory(Entry):
     capacity: Bytes
     bandwidth: Bandwidth
     kind: str = ""
 
 
-class OnChip(_Entry):
+class OnChip(Entry):
     sram: Bytes | None = None
     flash: Bytes | None = None
 
 
-class Interconnect(_Entry):
+class Interconnect(Entry):
     name: str
     bandwidth: Bandwidth
 
 
-class Hardware(_Entry):
+class Hardware(Sourced):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9.\-]*$")
     aliases: tuple[str, ...] = ()
     vendor: str
@@ -54,15 +51,6 @@ class Hardware(_Entry):
     tdp: Power | None = None  # None where the vendor publishes no power figure
     interconnect: Interconnect | None = None
     clock: Frequency | None = None
-    source: str = Field(min_length=3)
-    source_url: str | None = None
-    source_date: str = Field(pattern=r"^\d{4}-\d{2}(-\d{2})?$")
-    notes: str = ""
-
-    @field_validator("source_date", mode="before")
-    @classmethod
-    def _date_as_text(cls, v: object) -> object:
-        return str(v) if not isinstance(v, str) else v  # YAML reads 2023-09-01 as a date
 
     def peak(self, precision: str) -> Q:
         """Dense peak FLOP/s at ``precision``. bf16 and fp16 stand in for each other,

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from mlsysbook.sim.entry import Entry, Sourced
 
 
-class _Entry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class MoE(_Entry):
+class MoE(Entry):
     experts: int = Field(ge=1)
     active: int = Field(ge=1)
     shared: int = Field(default=0, ge=0)
@@ -28,7 +26,7 @@ class MoE(_Entry):
         return self
 
 
-class MLA(_Entry):
+class MLA(Entry):
     """DeepSeek's multi-head latent attention: K and V are cached as one low-rank latent."""
 
     q_lora_rank: int = Field(ge=0)  # 0: queries are projected directly
@@ -38,7 +36,7 @@ class MLA(_Entry):
     v_head_dim: int = Field(ge=1)
 
 
-class Patch(_Entry):
+class Patch(Entry):
     size: int = Field(ge=1)
     image: int = Field(ge=1)
     channels: int = Field(default=3, ge=1)
@@ -48,7 +46,7 @@ class Patch(_Entry):
         return (self.image // self.size) ** 2
 
 
-class Transformer(_Entry):
+class Transformer(Entry):
     kind: Literal["transformer"]
     layers: int = Field(ge=1)
     hidden: int = Field(ge=1)
@@ -114,7 +112,7 @@ LAYER_OPS = frozenset(
 BLOCK_KINDS = frozenset({"basic", "bottleneck", "inverted_residual", "depthwise_separable"})
 
 
-class Layer(_Entry):
+class Layer(Entry):
     op: str
     options: dict[str, Any]
 
@@ -133,7 +131,7 @@ def _one_key(item: object) -> Layer:
     return Layer(op=op, options=options)
 
 
-class CNN(_Entry):
+class CNN(Entry):
     kind: Literal["cnn"]
     input: tuple[int, ...] = Field(min_length=1, max_length=3)
     layers: tuple[Layer, ...] = Field(min_length=1)
@@ -158,7 +156,7 @@ Task = Literal[
 ]
 
 
-class Model(_Entry):
+class Model(Sourced):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9.\-_/]*$")
     aliases: tuple[str, ...] = ()
     family: str = ""
@@ -167,15 +165,6 @@ class Model(_Entry):
     architecture: Annotated[Transformer | CNN, Field(discriminator="kind")]
     published_params: float = Field(gt=0)
     published_active_params: float | None = None
-    source: str = Field(min_length=3)
-    source_url: str | None = None
-    source_date: str = Field(pattern=r"^\d{4}-\d{2}(-\d{2})?$")
-    notes: str = ""
-
-    @field_validator("source_date", mode="before")
-    @classmethod
-    def _date_as_text(cls, v: object) -> object:
-        return str(v) if not isinstance(v, str) else v
 
     @property
     def is_language_model(self) -> bool:
