@@ -110,3 +110,36 @@ def test_validate_reports_every_point() -> None:
             assert p["error_percent"] == pytest.approx(expected, abs=0.2)
     code, out = run("validate")
     assert code == 0 and "median |error|" in out
+
+
+def test_eval_training_mode() -> None:
+    code, out = run(
+        "eval",
+        "gpt2",
+        "a100-sxm-80gb",
+        "--mode",
+        "training",
+        "-b",
+        "16",
+        "--seq-len",
+        "1024",
+        "-o",
+        "json",
+    )
+    data = json.loads(out)
+    assert code == 0 and data["mode"] == "training"
+    for key in (
+        "step_time_ms",
+        "throughput_samples_per_s",
+        "throughput_tokens_per_s",
+        "mfu",
+        "memory_per_device_gb",
+    ):
+        assert data[key] > 0
+    code, out = run("eval", "resnet50", "v100", "--mode", "training", "-b", "256", "-o", "json")
+    data = json.loads(out)
+    assert code == 0 and "throughput_tokens_per_s" not in data and data["mfu"] > 0
+    code, out = run("eval", "llama3-70b", "h100", "--mode", "training")
+    assert code == 4 and "optimizer" in out
+    code, out = run("eval", "gpt2", "h100", "--mode", "training", "--optimizer", "lion")
+    assert code == 2 and "unknown optimizer" in out

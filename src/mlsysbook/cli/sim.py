@@ -156,6 +156,11 @@ def _fmt(count: int) -> str:
 EXIT_INFEASIBLE = 4
 
 
+class Mode(StrEnum):
+    inference = "inference"
+    training = "training"
+
+
 @app.command("eval")
 def eval_cmd(
     model: str = typer.Argument(..., help="Model name or alias, e.g. llama3-8b."),
@@ -167,38 +172,96 @@ def eval_cmd(
         "bf16", "--precision", "-p", help="fp32, bf16, fp16, fp8, int8 or int4 (weights)."
     ),
     devices: int = typer.Option(1, "--devices", "-n", min=1, help="Devices, tensor-parallel."),
+    mode: Mode = typer.Option(Mode.inference, "--mode", help="inference or training."),
+    optimizer: str = typer.Option("adam", help="Training: adam, sgd-momentum or sgd."),
+    recompute: bool = typer.Option(False, help="Training: recompute activations in backward."),
     output: Output = OUTPUT,
 ) -> None:
-    """Latency, throughput, memory and the bottleneck of one inference workload."""
+    """Latency, throughput, memory and the bottleneck of one workload."""
     from mlsysbook.sim import RegistryError, UnknownName
     from mlsysbook.sim.evaluate import Infeasible, evaluate
     from mlsysbook.sim.precision import PrecisionError
+    from mlsysbook.sim.training import train_step
 
+    result: Any
     try:
-        result = evaluate(
-            model,
-            hardware,
-            batch=batch_size,
-            seq_len=seq_len,
-            output_len=output_len,
-            precision=precision,
-            devices=devices,
-        )
+        if mode is Mode.training:
+            result = train_step(
+                model,
+                hardware,
+                batch=batch_size,
+                seq_len=seq_len,
+                precision=precision,
+                devices=devices,
+                optimizer=optimizer,  # type: ignore[arg-type]
+                recompute=recompute,
+            )
+        else:
+            result = evaluate(
+                model,
+                hardware,
+                batch=batch_size,
+                seq_len=seq_len,
+                output_len=output_len,
+                precision=precision,
+                devices=devices,
+            )
     except (UnknownName, RegistryError, PrecisionError, Infeasible, KeyError, ValueError) as e:
         fail(_message(e))
     if output is Output.json:
         typer.echo(json.dumps(result.to_json(), indent=2))
+    elif mode is Mode.training:
+        _training_table(result)
     else:
         _result_table(result)
     if not result.fits:
-        m = result.memory
+        parts = ", ".join(
+            f"{k.removeprefix('memory_').removesuffix('_gb').replace('_', ' ')} {v:.1f}"
+            for k, v in result.to_json().items()
+            if k.startswith("memory_")
+            and k.endswith("_gb")
+            and k not in ("memory_gb", "memory_per_device_gb", "memory_capacity_gb")
+        )
         fail(
-            f"does not fit: needs {m.total_bytes / 1e9:.1f} GB per device "
-            f"(weights {m.weights_bytes / 1e9:.1f}, KV cache {m.kv_cache_bytes / 1e9:.1f}, "
-            f"activations {m.activation_bytes / 1e9:.1f}) but {result.hardware} has "
-            f"{result.capacity_bytes / 1e9:.1f} GB",
+            f"does not fit: needs {result.memory.total_bytes / 1e9:.1f} GB per device ({parts}) "
+            f"but {result.hardware} has {result.capacity_bytes / 1e9:.1f} GB",
             EXIT_INFEASIBLE,
         )
+
+
+def _training_table(r: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    title = f"Training {r.model} on {r.devices} x {r.hardware} ({r.precision}), batch {r.batch}" + (
+        f" x {r.seq_len} tokens" if r.language_model else ""
+    )
+    t = Table(title=title, title_justify="left", show_header=False)
+    t.add_column("figure")
+    t.add_column("value", justify="right")
+    t.add_row("step time", f"{r.step_s * 1e3:,.4g} ms")
+    t.add_row(
+        "throughput",
+        f"{r.samples_per_s:,.4g} samples/s"
+        + (f", {r.tokens_per_s:,.0f} tokens/s" if r.language_model else ""),
+    )
+    t.add_row("model FLOPs utilisation", f"{r.mfu:.1%}")
+    m = r.memory
+    t.add_row(
+        "memory per device",
+        f"{m.total_bytes / 1e9:.3g} GB of {r.capacity_bytes / 1e9:.3g} GB"
+        + ("" if r.fits else "  (does not fit)"),
+    )
+    t.add_row(
+        "  weights / grads / optimizer / activations",
+        " / ".join(
+            f"{x / 1e9:.3g}"
+            for x in (m.weights_bytes, m.gradient_bytes, m.optimizer_bytes, m.activation_bytes)
+        )
+        + " GB",
+    )
+    t.add_row("bottleneck", r.bottleneck)
+    Console().print(t)
 
 
 def _show(q: Any) -> str:

@@ -54,11 +54,12 @@ def kv_elems_per_token(a: Transformer) -> int:
     return 2 * a.n_kv_heads * a.d_head
 
 
-def decoder_step(a: Transformer, s: Step) -> list[Work]:
+def decoder_step(a: Transformer, s: Step, all_logits: bool = False) -> list[Work]:
     """One forward pass of a decoder over ``s`` (prefill: past=0, new=prompt; decode:
     new=1). FLOPs: 2 per multiply-accumulate; attention follows FlashAttention's IO:
-    Q read once, K/V read from the cache once per query block, scores never stored."""
-    return _layers(a, s, causal=True) + _head(a, s.batch)
+    Q read once, K/V read from the cache once per query block, scores never stored.
+    Generation needs logits for the last position only; training for every token."""
+    return _layers(a, s, causal=True) + _head(a, s.tokens if all_logits else s.batch)
 
 
 def encoder_pass(a: Transformer, batch: int, seq: int) -> list[Work]:
@@ -172,18 +173,18 @@ def _head(a: Transformer, batch: int) -> list[Work]:
 FUSABLE = ("norm", "act", "add", "mul")  # folded into the producing conv/linear at inference
 
 
-def cnn_pass(a: CNN, batch: int) -> list[Work]:
-    """The operators of a CNN/MLP forward pass for ``batch`` samples, as inference
-    engines run them: batch norm folded into the conv weights, and activations,
-    residual adds and squeeze-excite scaling fused into the producing kernel's epilogue
-    (their FLOPs stay; their separate memory passes and launches go). A residual add
-    still reads the skip tensor."""
+def cnn_pass(a: CNN, batch: int, fused: bool = True) -> list[Work]:
+    """The operators of a CNN/MLP forward pass for ``batch`` samples. ``fused`` (as
+    inference engines run them): batch norm folded into the conv weights, and
+    activations, residual adds and squeeze-excite scaling fused into the producing
+    kernel's epilogue (their FLOPs stay; their memory passes and launches go; a residual
+    add still reads the skip tensor). Unfused (training): every op is its own kernel."""
     ops: list[Work] = []
     for op in cnn_ops(a):
         base = op.kind.split(":")[0]
         if op.kind == "reshape":
             continue
-        if base in FUSABLE and ops and ops[-1].kind == "matmul":
+        if fused and base in FUSABLE and ops and ops[-1].kind == "matmul":
             prev = ops[-1]
             extra = batch * op.out_elems if base == "add" else 0
             ops[-1] = replace(
@@ -197,12 +198,12 @@ def cnn_pass(a: CNN, batch: int) -> list[Work]:
     return ops
 
 
-def forward(model: Model, batch: int, seq: int) -> list[Work]:
-    """One inference forward pass: a CNN over a batch, an encoder over sequences, or a
-    decoder's prefill of ``seq`` prompt tokens."""
+def forward(model: Model, batch: int, seq: int, training: bool = False) -> list[Work]:
+    """One forward pass: a CNN over a batch, an encoder over sequences, or a decoder's
+    prefill of ``seq`` prompt tokens (training: every position's logits)."""
     a = model.architecture
     if isinstance(a, CNN):
-        return cnn_pass(a, batch)
+        return cnn_pass(a, batch, fused=not training)
     if a.encoder_only:
         return encoder_pass(a, batch, a.patch.count + 1 if a.patch else seq)
-    return decoder_step(a, Step(batch, seq))
+    return decoder_step(a, Step(batch, seq), all_logits=training)
