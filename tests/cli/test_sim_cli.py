@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -143,3 +144,34 @@ def test_eval_training_mode() -> None:
     assert code == 4 and "optimizer" in out
     code, out = run("eval", "gpt2", "h100", "--mode", "training", "--optimizer", "lion")
     assert code == 2 and "unknown optimizer" in out
+
+
+def test_run_scenarios_and_exit_codes(tmp_path: Path) -> None:
+    ok = tmp_path / "ok.yaml"
+    ok.write_text(
+        "model: llama3-8b\nhardware: h100\nbatch: 4\nseq_len: 1024\noutput_len: 64\n"
+        "constraints:\n  - assert: fits\n  - assert: ttft_ms < 100000\n"
+    )
+    code, out = run("run", str(ok), "-o", "json")
+    assert code == 0 and all(c["passed"] for c in json.loads(out)["constraints"])
+    slow = tmp_path / "slow.yaml"
+    slow.write_text("model: llama3-8b\nhardware: h100\nconstraints:\n  - assert: ttft_ms < 0.001\n")
+    code, out = run("run", str(slow))
+    assert code == 3 and "FAIL assert ttft_ms < 0.001" in out
+    big = tmp_path / "big.yaml"
+    big.write_text("model: llama3-70b\nhardware: h100\n")
+    code, out = run("run", str(big))
+    assert code == 4 and "does not fit" in out
+    train = tmp_path / "train.yaml"
+    train.write_text(
+        "model: gpt2\nhardware: a100-sxm-80gb\nmode: training\nbatch: 8\n"
+        "seq_len: 1024\nconstraints:\n  - assert: mfu > 0.1\n"
+    )
+    code, out = run("run", str(train))
+    assert code == 0 and "model FLOPs utilisation" in out
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("model: llama3-8b\nhardware: h100\nconstraints:\n  - assert: speed > 1\n")
+    code, out = run("run", str(bad))
+    assert code == 2 and "no field 'speed'" in out
+    code, out = run("schema")
+    assert code == 0 and json.loads(out)["title"] == "MLSysBook scenario"

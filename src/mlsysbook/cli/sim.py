@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -282,11 +283,11 @@ def _result_table(r: Any) -> None:
     t.add_column("figure")
     t.add_column("value", justify="right")
     if r.language_model:
-        t.add_row("time to first token", f"{r.ttft:.4g~P}")
-        t.add_row("inter-token latency", f"{r.itl:.4g~P}")
-        t.add_row("end-to-end latency", f"{r.e2e:.4g~P}")
+        t.add_row("time to first token", _show(r.ttft))
+        t.add_row("inter-token latency", _show(r.itl))
+        t.add_row("end-to-end latency", _show(r.e2e))
     else:
-        t.add_row("latency", f"{r.e2e:.4g~P}")
+        t.add_row("latency", _show(r.e2e))
     t.add_row("throughput", _show(r.throughput))
     m = r.memory
     t.add_row(
@@ -458,3 +459,64 @@ def validate_cmd(output: Output = OUTPUT) -> None:
         f"{totals['median_abs_error_percent']}%, worst {totals['worst_abs_error_percent']}%, "
         f"{totals['within_35_percent']} within ±35%"
     )
+
+
+EXIT_ASSERT = 3
+
+
+@app.command("schema")
+def schema_cmd() -> None:
+    """Print the JSON Schema of scenario files (for editors and validators)."""
+    from mlsysbook.sim.scenario import json_schema
+
+    typer.echo(json.dumps(json_schema(), indent=2))
+
+
+@app.command("run")
+def run_cmd(
+    scenario: Path = typer.Argument(..., help="A scenario YAML file (see `sim schema`)."),
+    output: Output = OUTPUT,
+) -> None:
+    """Evaluate a scenario file and check its constraints (exit 3 if one fails)."""
+    from mlsysbook.sim import RegistryError, UnknownName
+    from mlsysbook.sim.evaluate import Infeasible
+    from mlsysbook.sim.precision import PrecisionError
+    from mlsysbook.sim.scenario import ScenarioError, check, load, run
+
+    try:
+        s = load(scenario)
+        result = run(s)
+        data = result.to_json()
+        verdicts = check(s, data)
+    except (
+        ScenarioError,
+        UnknownName,
+        RegistryError,
+        PrecisionError,
+        Infeasible,
+        KeyError,
+        ValueError,
+    ) as e:
+        fail(_message(e))
+    if output is Output.json:
+        data["constraints"] = [
+            {"assert": v.expression, "value": v.value, "passed": v.passed} for v in verdicts
+        ]
+        typer.echo(json.dumps(data, indent=2))
+    else:
+        if s.mode == "training":
+            _training_table(result)
+        else:
+            _result_table(result)
+        for v in verdicts:
+            mark = "ok  " if v.passed else "FAIL"
+            typer.echo(f"{mark} assert {v.expression}  (value: {v.value})")
+    failed = [v.expression for v in verdicts if not v.passed]
+    if failed:
+        fail(f"{len(failed)} assertion(s) failed: {'; '.join(failed)}", EXIT_ASSERT)
+    if not result.fits:
+        fail(
+            f"does not fit: needs {result.memory.total_bytes / 1e9:.1f} GB per device but "
+            f"{result.hardware} has {result.capacity_bytes / 1e9:.1f} GB",
+            EXIT_INFEASIBLE,
+        )
