@@ -175,3 +175,30 @@ def test_run_scenarios_and_exit_codes(tmp_path: Path) -> None:
     assert code == 2 and "no field 'speed'" in out
     code, out = run("schema")
     assert code == 0 and json.loads(out)["title"] == "MLSysBook scenario"
+
+
+def test_serve_command() -> None:
+    code, out = run(
+        "serve",
+        "llama3-8b",
+        "h100",
+        "--seq-len",
+        "1024",
+        "--output-len",
+        "256",
+        "--rate",
+        "5",
+        "--sla-ms",
+        "10000",
+        "-o",
+        "json",
+    )
+    data = json.loads(out)
+    assert code == 0 and data["max_batch"] > 1 and data["p99_ms"] > data["unloaded_e2e_ms"]
+    assert data["sla_batch_latency_ms"] <= 10000
+    code, out = run("serve", "llama3-8b", "h100")
+    assert code == 0 and "capacity tokens per s" in out
+    code, out = run("serve", "llama3.1-405b", "h100")
+    assert code == 4 and "does not fit" in out
+    code, out = run("serve", "llama3-8b", "h100", "--sla-ms", "100")
+    assert code == 2 and "request rate" in out

@@ -520,3 +520,49 @@ def run_cmd(
             f"{result.hardware} has {result.capacity_bytes / 1e9:.1f} GB",
             EXIT_INFEASIBLE,
         )
+
+
+@app.command("serve")
+def serve_cmd(
+    model: str = typer.Argument(..., help="Model name or alias."),
+    hardware: str = typer.Argument(..., help="Hardware name or alias."),
+    seq_len: int = typer.Option(512, "--seq-len", min=1, help="Prompt tokens per request."),
+    output_len: int = typer.Option(128, "--output-len", min=1, help="Generated tokens."),
+    precision: str = typer.Option("bf16", "--precision", "-p", help="Weights' format."),
+    devices: int = typer.Option(1, "--devices", "-n", min=1, help="Devices, tensor-parallel."),
+    rate: float | None = typer.Option(None, "--rate", help="Arriving requests per second."),
+    sla_ms: float | None = typer.Option(None, "--sla-ms", help="Latency target for --rate."),
+    output: Output = OUTPUT,
+) -> None:
+    """Serving capacity (continuous batching), p99 latency at a request rate, and the
+    largest batch that meets a latency SLA."""
+    from mlsysbook.sim import RegistryError, UnknownName
+    from mlsysbook.sim.evaluate import Infeasible
+    from mlsysbook.sim.precision import PrecisionError
+    from mlsysbook.sim.serving import serve
+
+    try:
+        s = serve(
+            model,
+            hardware,
+            seq_len=seq_len,
+            output_len=output_len,
+            precision=precision,
+            devices=devices,
+            rate=rate,
+            sla_ms=sla_ms,
+        )
+    except (UnknownName, RegistryError, PrecisionError, Infeasible, KeyError, ValueError) as e:
+        fail(_message(e))
+    data = s.to_json()
+    if output is Output.json:
+        typer.echo(json.dumps(data, indent=2))
+    else:
+        rows = [
+            [k.replace("_", " "), "-" if v is None else str(v)]
+            for k, v in data.items()
+            if k not in ("model", "hardware")
+        ]
+        _print(f"Serving {s.model} on {devices} x {s.hardware}", ["figure", "value"], rows)
+    if s.max_batch == 0:
+        fail(f"{s.model} does not fit on {devices} x {s.hardware} even at batch 1", EXIT_INFEASIBLE)
