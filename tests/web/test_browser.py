@@ -83,3 +83,35 @@ def test_notes_with_htmx_and_without_js(browser: Any, live_server: LiveServer) -
         page.get_by_role("button", name=f"Delete “Roofline js={js}”").click()
         page.get_by_text("No notes yet.").wait_for()
         context.close()
+
+
+def test_model_page_draws_charts_and_keeps_the_url(browser: Any, live_server: LiveServer) -> None:
+    page = browser.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on(
+        "response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None
+    )
+    page.goto(live_server.url + "/model?model=Llama-3-8B&hardware=H100-SXM&batch=8")
+    page.locator("[data-chart=roofline] .main-svg").first.wait_for()
+    page.locator("[data-chart=curve] .main-svg").first.wait_for()
+    assert page.get_by_text("Time to first token").is_visible()
+    page.get_by_label("Model").select_option("ResNet-50")
+    page.wait_for_url("**model=ResNet-50**")
+    page.get_by_role("heading", name="ResNet-50 on 1 × H100-SXM").wait_for()
+    page.locator("[data-chart=roofline] .main-svg").first.wait_for()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "model-page.png"), full_page=True)
+    assert not problems, problems
+    page.close()
+
+
+def test_model_page_works_without_javascript(browser: Any, live_server: LiveServer) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(live_server.url + "/model")
+    page.get_by_label("Batch", exact=True).fill("16")
+    page.get_by_role("button", name="Evaluate").click()
+    page.wait_for_url("**batch=16**")
+    assert page.get_by_role("heading", name="Operators: decode").is_visible()
+    context.close()

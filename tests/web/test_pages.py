@@ -17,7 +17,7 @@ def test_home_explains_the_platform_without_a_session(client: TestClient) -> Non
 
 def test_nav_lists_only_what_exists(client: TestClient) -> None:
     r = client.get("/")
-    for pillar in ("/read", "/build", "/model", "/labs", "/teach"):
+    for pillar in ("/read", "/build", "/labs", "/teach"):
         assert f'href="{pillar}"' not in r.text
     assert 'href="/notes"' in r.text
 

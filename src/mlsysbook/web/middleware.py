@@ -13,11 +13,13 @@ from mlsysbook.store.sessions import COOKIE, LIFETIME
 MAX_BODY = 1_000_000  # bytes
 
 CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "default-src 'self'; img-src 'self' data:; style-src 'self'{styles}; script-src 'self'; "
     "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
+STRICT_CSP = (b"content-security-policy", CSP.format(styles="").encode())
+# Charts (plotly) set styles at run time; pages that draw them allow inline styles only.
+CHART_CSP = (b"content-security-policy", CSP.format(styles=" 'unsafe-inline'").encode())
 SECURITY_HEADERS = [
-    (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
@@ -85,7 +87,12 @@ async def _reject(scope: Scope, send: Send) -> None:
         {
             "type": "http.response.start",
             "status": 413,
-            "headers": [(b"content-type", ctype), (b"connection", b"close"), *SECURITY_HEADERS],
+            "headers": [
+                (b"content-type", ctype),
+                (b"connection", b"close"),
+                STRICT_CSP,
+                *SECURITY_HEADERS,
+            ],
         }
     )
     await send({"type": "http.response.body", "body": body})
@@ -108,6 +115,7 @@ class SessionCookie:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 headers.extend(SECURITY_HEADERS)
+                headers.append(CHART_CSP if state.get("charts") else STRICT_CSP)
                 token = state.get("session_cookie")
                 if token is not None:
                     headers.append((b"set-cookie", _cookie(token, scope["scheme"] == "https")))

@@ -23,7 +23,7 @@ class NavItem:
     href: str
 
 
-# The pillars' sections (Read, Build, Model, Test, Labs, Teach) are appended by
+# The pillars' sections (Read, Build, Model, Test, Labs, Teach) are added by
 # ``create_app`` as each pillar's router is mounted; none is listed before it exists.
 BASE_NAV = (NavItem("Home", "/"), NavItem("Notes", "/notes"))
 
