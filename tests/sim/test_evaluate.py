@@ -224,3 +224,15 @@ def test_sweep_rejects_bad_ranges() -> None:
         sweep(lm(), gpu(), [0, 1])
     with pytest.raises(ValueError, match="handles 8192"):
         sweep(lm(), gpu(), [1], [9000])
+
+
+def test_microcontrollers_keep_weights_in_flash() -> None:
+    from mlsysbook.sim.registry import hardware as find_hardware
+    from mlsysbook.sim.registry import model as find_model
+
+    board = find_hardware("Arduino-Nano-33-BLE-Sense")
+    kws = evaluate(find_model("DS-CNN-KWS"), board, precision="int8")
+    assert kws.flash_bytes and kws.fits
+    assert kws.memory.weights_bytes > 0 and kws.to_json()["weights_in_flash"] is True
+    big = evaluate(find_model("MobileNetV2"), board, precision="int8")
+    assert not big.fits  # 3.5 MB of int8 weights against 1 MB of flash

@@ -216,18 +216,7 @@ def eval_cmd(
     else:
         _result_table(result)
     if not result.fits:
-        parts = ", ".join(
-            f"{k.removeprefix('memory_').removesuffix('_gb').replace('_', ' ')} {v:.1f}"
-            for k, v in result.to_json().items()
-            if k.startswith("memory_")
-            and k.endswith("_gb")
-            and k not in ("memory_gb", "memory_per_device_gb", "memory_capacity_gb")
-        )
-        fail(
-            f"does not fit: needs {result.memory.total_bytes / 1e9:.1f} GB per device ({parts}) "
-            f"but {result.hardware} has {result.capacity_bytes / 1e9:.1f} GB",
-            EXIT_INFEASIBLE,
-        )
+        fail(_not_fitting(result), EXIT_INFEASIBLE)
 
 
 def _training_table(r: Any) -> None:
@@ -250,7 +239,7 @@ def _training_table(r: Any) -> None:
     m = r.memory
     t.add_row(
         "memory per device",
-        f"{m.total_bytes / 1e9:.3g} GB of {r.capacity_bytes / 1e9:.3g} GB"
+        f"{_size(m.total_bytes)} of {_size(r.capacity_bytes)}"
         + ("" if r.fits else "  (does not fit)"),
     )
     t.add_row(
@@ -292,13 +281,13 @@ def _result_table(r: Any) -> None:
     m = r.memory
     t.add_row(
         "memory per device",
-        f"{m.total_bytes / 1e9:.3g} GB of {r.capacity_bytes / 1e9:.3g} GB"
+        f"{_size(m.total_bytes)} of {_size(r.capacity_bytes)}"
+        + (f" (+ {_size(r.flash_bytes)} flash)" if r.flash_bytes else "")
         + ("" if r.fits else "  (does not fit)"),
     )
     t.add_row(
         "  weights / KV cache / activations",
-        f"{m.weights_bytes / 1e9:.3g} / {m.kv_cache_bytes / 1e9:.3g} / "
-        f"{m.activation_bytes / 1e9:.3g} GB",
+        " / ".join(_size(x) for x in (m.weights_bytes, m.kv_cache_bytes, m.activation_bytes)),
     )
     t.add_row("bottleneck", r.bottleneck)
     Console().print(t)
@@ -390,6 +379,30 @@ SHORT = {
     "throughput_samples_per_s": "samples/s",
     "memory_gb": "memory GB",
 }
+
+
+def _not_fitting(r: Any) -> str:
+    """What does not fit, in units that read well on a GPU and on a microcontroller."""
+    from dataclasses import fields
+
+    m = r.memory
+    parts = ", ".join(
+        f"{f.name.removesuffix('_bytes').replace('_', ' ')} {_size(getattr(m, f.name))}"
+        for f in fields(m)
+    )
+    flash = getattr(r, "flash_bytes", None)
+    where = f"{_size(r.capacity_bytes)} of RAM" + (
+        f" and {_size(flash)} of flash for weights" if flash else ""
+    )
+    return f"does not fit: needs {parts} per device, but {r.hardware} has {where}"
+
+
+def _size(n: float) -> str:
+    """Bytes in the unit that reads best: 512 kB, 3.5 MB, 70.6 GB."""
+    for scale, unit in ((1e12, "TB"), (1e9, "GB"), (1e6, "MB"), (1e3, "kB")):
+        if n >= scale:
+            return f"{n / scale:.3g} {unit}"
+    return f"{n:.0f} B"
 
 
 def _message(e: Exception) -> str:
@@ -515,11 +528,7 @@ def run_cmd(
     if failed:
         fail(f"{len(failed)} assertion(s) failed: {'; '.join(failed)}", EXIT_ASSERT)
     if not result.fits:
-        fail(
-            f"does not fit: needs {result.memory.total_bytes / 1e9:.1f} GB per device but "
-            f"{result.hardware} has {result.capacity_bytes / 1e9:.1f} GB",
-            EXIT_INFEASIBLE,
-        )
+        fail(_not_fitting(result), EXIT_INFEASIBLE)
 
 
 @app.command("serve")

@@ -52,10 +52,11 @@ class Result:
     bottleneck: str
     ops: tuple[OpTime, ...]  # the prefill (or forward) pass
     decode_ops: tuple[OpTime, ...]  # one decode step, language models only
+    flash_bytes: float | None = None  # microcontrollers keep weights in flash, not RAM
 
     @property
     def fits(self) -> bool:
-        return bool(self.memory.total_bytes <= self.capacity_bytes)
+        return bool(fits_in(self.memory, self.capacity_bytes, self.flash_bytes))
 
     @property
     def e2e(self) -> Any:
@@ -104,6 +105,11 @@ class Result:
             "memory_kv_cache_gb": _r(m.kv_cache_bytes / 1e9),
             "memory_activations_gb": _r(m.activation_bytes / 1e9),
             "memory_capacity_gb": _r(self.capacity_bytes / 1e9),
+            **(
+                {"flash_capacity_gb": _r(self.flash_bytes / 1e9), "weights_in_flash": True}
+                if self.flash_bytes
+                else {}
+            ),
             "fits": self.fits,
             "bottleneck": self.bottleneck,
         }
@@ -166,6 +172,14 @@ class _Setup:
     m: Machine
     link: float | None
     capacity: float
+    flash: float | None
+
+
+def fits_in(m: MemoryUse, ram: float, flash: float | None) -> Any:
+    """Weights in flash (microcontrollers) or with everything else in RAM."""
+    if flash:
+        return (m.weights_bytes <= flash) & (m.kv_cache_bytes + m.activation_bytes <= ram)
+    return m.weights_bytes + m.kv_cache_bytes + m.activation_bytes <= ram
 
 
 def _setup(model: Model | str, hardware: Hardware | str, precision: str) -> _Setup:
@@ -173,7 +187,12 @@ def _setup(model: Model | str, hardware: Hardware | str, precision: str) -> _Set
     hw = find_hardware(hardware) if isinstance(hardware, str) else hardware
     p = Precision.named(precision)
     link = float(hw.interconnect.bandwidth.to("B/s").magnitude) / 2 if hw.interconnect else None
-    return _Setup(mdl, hw, p, machine(hw, p), link, float(hw.memory.capacity.to("B").magnitude))
+    flash = None
+    if hw.hw_class == "tiny" and hw.on_chip is not None and hw.on_chip.flash is not None:
+        flash = float(hw.on_chip.flash.to("B").magnitude)
+    return _Setup(
+        mdl, hw, p, machine(hw, p), link, float(hw.memory.capacity.to("B").magnitude), flash
+    )
 
 
 def _check_lengths(a: Transformer, name: str, seq_len: Any, output_len: Any) -> None:
@@ -234,6 +253,7 @@ def evaluate(
             bottleneck(main),
             tuple(pre_t),
             tuple(dec_t),
+            s.flash,
         )
 
     tf = a if isinstance(a, Transformer) else None
@@ -259,6 +279,7 @@ def evaluate(
         bottleneck(times),
         tuple(times),
         (),
+        s.flash,
     )
 
 
@@ -278,10 +299,11 @@ class Sweep:
     throughput_per_s: np.ndarray
     memory_bytes: np.ndarray
     capacity_bytes: float
+    fit: np.ndarray  # per point: weights, KV cache and activations all fit
 
     @property
     def fits(self) -> np.ndarray:
-        return self.memory_bytes <= self.capacity_bytes
+        return self.fit
 
 
 def sweep(
@@ -334,4 +356,5 @@ def sweep(
         np.broadcast_to(thr, b.shape),
         total,
         s.capacity,
+        np.broadcast_to(fits_in(mem, s.capacity, s.flash), b.shape),
     )
