@@ -391,7 +391,7 @@ def _not_fitting(r: Any) -> str:
         for f in fields(m)
     )
     flash = getattr(r, "flash_bytes", None)
-    where = f"{_size(r.capacity_bytes)} of RAM" + (
+    where = f"{_size(r.capacity_bytes)} of memory" + (
         f" and {_size(flash)} of flash for weights" if flash else ""
     )
     return f"does not fit: needs {parts} per device, but {r.hardware} has {where}"
