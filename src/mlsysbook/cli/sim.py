@@ -317,9 +317,14 @@ def sweep_cmd(
     output_len: int = typer.Option(128, "--output-len", min=1, help="Generated tokens."),
     precision: str = typer.Option("bf16", "--precision", "-p", help="Weights' format."),
     devices: int = typer.Option(1, "--devices", "-n", min=1, help="Devices, tensor-parallel."),
+    plot: Path | None = typer.Option(
+        None, "--plot", help="Also draw the curve: FILE.html or FILE.svg."
+    ),
     output: Output = OUTPUT,
 ) -> None:
     """The latency-throughput curve over batch sizes (and prompt lengths)."""
+    if plot is not None and plot.suffix.lower() not in (".html", ".svg"):
+        fail(f"--plot {plot}: write FILE.html (interactive) or FILE.svg")
     from mlsysbook.sim import RegistryError, UnknownName
     from mlsysbook.sim.evaluate import Infeasible, sweep
     from mlsysbook.sim.precision import PrecisionError
@@ -354,6 +359,8 @@ def sweep_cmd(
         }
         for i in range(len(r.batch))
     ]
+    if plot is not None:
+        _plot_curve(plot, r, rows)
     if output is Output.json:
         typer.echo(json.dumps(rows))
         return
@@ -412,6 +419,49 @@ def _message(e: Exception) -> str:
     if isinstance(e, KeyError) and not isinstance(e, UnknownName) and e.args:
         return str(e.args[0])
     return str(e)
+
+
+def _plot_curve(path: Path, r: Any, rows: list[dict[str, Any]]) -> None:
+    from mlsysbook.cli.plots import write_html, write_svg
+
+    tkey = "throughput_tokens_per_s" if r.language_model else "throughput_samples_per_s"
+    lkey = "e2e_ms" if r.language_model else "latency_ms"
+    unit = "tokens/s" if r.language_model else "samples/s"
+    title = f"{r.model} on {r.hardware}: latency vs throughput"
+    fitting = [row for row in rows if row["fits"]]
+    try:
+        if path.suffix.lower() == ".svg":
+            write_svg(
+                path,
+                title,
+                unit,
+                "latency (ms)",
+                [(row[tkey], row[lkey], f"batch {row['batch_size']}") for row in fitting],
+            )
+        else:
+            write_html(
+                path,
+                title,
+                {
+                    "data": [
+                        {
+                            "x": [row[tkey] for row in fitting],
+                            "y": [row[lkey] for row in fitting],
+                            "text": [f"batch {row['batch_size']}" for row in fitting],
+                            "mode": "lines+markers",
+                            "type": "scatter",
+                        }
+                    ],
+                    "layout": {
+                        "title": {"text": title},
+                        "xaxis": {"title": {"text": unit}},
+                        "yaxis": {"title": {"text": "latency (ms)"}},
+                    },
+                },
+            )
+    except OSError as e:
+        fail(f"cannot write {path}: {e.strerror}")
+    typer.echo(f"wrote {path}", err=True)
 
 
 def _sig(x: float) -> float:
