@@ -213,3 +213,12 @@ def test_sweep_plots(tmp_path: Path) -> None:
     assert code == 0 and "Plotly.newPlot" in text and "http" not in text.split("<script>")[0]
     code, out = run("sweep", "llama3-8b", "h100", "--plot", str(tmp_path / "c.png"))
     assert code == 2 and "FILE.svg" in out
+
+
+def test_eval_engine_option() -> None:
+    code, out = run("eval", "resnet50", "t4", "-p", "fp16", "--engine", "eager", "-o", "json")
+    eager = json.loads(out)["latency_ms"]
+    code2, out2 = run("eval", "resnet50", "t4", "-p", "fp16", "-o", "json")
+    assert code == code2 == 0 and eager > json.loads(out2)["latency_ms"]
+    code, out = run("eval", "resnet50", "t4", "--engine", "turbo")
+    assert code == 2 and "unknown engine" in out

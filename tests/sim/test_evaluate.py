@@ -236,3 +236,16 @@ def test_microcontrollers_keep_weights_in_flash() -> None:
     assert kws.memory.weights_bytes > 0 and kws.to_json()["weights_in_flash"] is True
     big = evaluate(find_model("MobileNetV2"), board, precision="int8")
     assert not big.fits  # 3.5 MB of int8 weights against 1 MB of flash
+
+
+def test_eager_engine_runs_every_op_unfused_with_framework_overhead() -> None:
+    from mlsysbook.sim.registry import hardware as find_hardware
+    from mlsysbook.sim.registry import model as find_model
+
+    t4, r50 = find_hardware("T4"), find_model("ResNet-50")
+    fused = evaluate(r50, t4, batch=1, precision="fp16")
+    eager = evaluate(r50, t4, batch=1, precision="fp16", engine="eager")
+    assert len(eager.ops) > 2 * len(fused.ops)  # BN, ReLU and adds are their own kernels
+    assert eager.latency_s > 5 * fused.latency_s  # per-op dispatch dominates at batch 1
+    with pytest.raises(ValueError, match="unknown engine"):
+        evaluate(r50, t4, engine="turbo")

@@ -176,6 +176,9 @@ def eval_cmd(
     mode: Mode = typer.Option(Mode.inference, "--mode", help="inference or training."),
     optimizer: str = typer.Option("adam", help="Training: adam, sgd-momentum or sgd."),
     recompute: bool = typer.Option(False, help="Training: recompute activations in backward."),
+    engine: str = typer.Option(
+        "optimized", help="Inference: optimized (fused engine) or eager (e.g. plain PyTorch)."
+    ),
     output: Output = OUTPUT,
 ) -> None:
     """Latency, throughput, memory and the bottleneck of one workload."""
@@ -206,6 +209,7 @@ def eval_cmd(
                 output_len=output_len,
                 precision=precision,
                 devices=devices,
+                engine=engine,
             )
     except (UnknownName, RegistryError, PrecisionError, Infeasible, KeyError, ValueError) as e:
         fail(_message(e))

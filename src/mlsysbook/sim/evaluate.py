@@ -182,7 +182,9 @@ def fits_in(m: MemoryUse, ram: float, flash: float | None) -> Any:
     return m.weights_bytes + m.kv_cache_bytes + m.activation_bytes <= ram
 
 
-def _setup(model: Model | str, hardware: Hardware | str, precision: str) -> _Setup:
+def _setup(
+    model: Model | str, hardware: Hardware | str, precision: str, engine: str = "optimized"
+) -> _Setup:
     mdl = find_model(model) if isinstance(model, str) else model
     hw = find_hardware(hardware) if isinstance(hardware, str) else hardware
     p = Precision.named(precision)
@@ -191,7 +193,7 @@ def _setup(model: Model | str, hardware: Hardware | str, precision: str) -> _Set
     if hw.hw_class == "tiny" and hw.on_chip is not None and hw.on_chip.flash is not None:
         flash = float(hw.on_chip.flash.to("B").magnitude)
     return _Setup(
-        mdl, hw, p, machine(hw, p), link, float(hw.memory.capacity.to("B").magnitude), flash
+        mdl, hw, p, machine(hw, p, engine), link, float(hw.memory.capacity.to("B").magnitude), flash
     )
 
 
@@ -223,10 +225,13 @@ def evaluate(
     output_len: int = 1,
     precision: str = "bf16",
     devices: int = 1,
+    engine: str = "optimized",
 ) -> Result:
+    """``engine="eager"`` runs every op as its own kernel with a framework's per-op cost
+    (e.g. PyTorch without compilation); the default is an optimised inference engine."""
     if batch < 1 or seq_len < 1 or output_len < 1 or devices < 1:
         raise ValueError("batch, seq_len, output_len and devices must be at least 1")
-    s = _setup(model, hardware, precision)
+    s = _setup(model, hardware, precision, engine)
     mdl, a = s.model, s.model.architecture
 
     if mdl.is_language_model and isinstance(a, Transformer):
@@ -257,7 +262,8 @@ def evaluate(
         )
 
     tf = a if isinstance(a, Transformer) else None
-    ops = _tensor_parallel(graph.forward(mdl, batch, seq_len), tf, batch * seq_len, devices)
+    fwd = graph.forward(mdl, batch, seq_len, fused=engine != "eager")
+    ops = _tensor_parallel(fwd, tf, batch * seq_len, devices)
     times = _time(ops, s.m, s.p, s.link)
     latency = float(total_seconds(times))
     mem = inference_memory(mdl, ops, batch, seq_len, s.p, devices)

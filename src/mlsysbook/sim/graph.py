@@ -198,12 +198,15 @@ def cnn_pass(a: CNN, batch: int, fused: bool = True) -> list[Work]:
     return ops
 
 
-def forward(model: Model, batch: int, seq: int, training: bool = False) -> list[Work]:
-    """One forward pass: a CNN over a batch, an encoder over sequences, or a decoder's
-    prefill of ``seq`` prompt tokens (training: every position's logits)."""
+def forward(
+    model: Model, batch: int, seq: int, *, fused: bool = True, all_logits: bool = False
+) -> list[Work]:
+    """One forward pass: a CNN over a batch (``fused`` as an inference engine runs it),
+    an encoder over sequences, or a decoder's prefill of ``seq`` prompt tokens
+    (``all_logits`` for training, which needs every position's)."""
     a = model.architecture
     if isinstance(a, CNN):
-        return cnn_pass(a, batch, fused=not training)
+        return cnn_pass(a, batch, fused=fused)
     if a.encoder_only:
         return encoder_pass(a, batch, a.patch.count + 1 if a.patch else seq)
-    return decoder_step(a, Step(batch, seq), all_logits=training)
+    return decoder_step(a, Step(batch, seq), all_logits=all_logits)

@@ -32,6 +32,7 @@ class Efficiency(BaseModel):
     compute: float = Field(gt=0, le=1)
     memory: float = Field(gt=0, le=1)
     overhead_us: float = Field(ge=0)
+    eager_overhead_us: float = Field(ge=0)
     hop_us: float = Field(ge=0)
     rationale: str
     source: str
@@ -63,7 +64,14 @@ class Machine:
         return (self.matmul_flops * self.e_compute) / (self.bandwidth * self.e_memory)
 
 
-def machine(hw: Hardware, precision: Precision) -> Machine:
+ENGINES = ("optimized", "eager")
+
+
+def machine(hw: Hardware, precision: Precision, engine: str = "optimized") -> Machine:
+    """``engine``: "optimized" (an inference engine: fused kernels, captured launches) or
+    "eager" (a framework dispatching every op from Python)."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}: choose optimized or eager")
     eff = efficiencies()[hw.hw_class]
     fmt = precision.compute_format(hw)
     vector = next((hw.peak(p) for p in ("fp32", "bf16", "fp16") if _has(hw, p)), hw.peak(fmt))
@@ -74,7 +82,7 @@ def machine(hw: Hardware, precision: Precision) -> Machine:
         float(hw.memory.bandwidth.to("B/s").magnitude),
         eff.compute,
         eff.memory,
-        eff.overhead_us * 1e-6,
+        (eff.eager_overhead_us if engine == "eager" else eff.overhead_us) * 1e-6,
         eff.hop_us * 1e-6,
     )
 

@@ -142,7 +142,7 @@ def train_step(
     lm = mdl.is_language_model
     seq = seq_len if isinstance(a, Transformer) else 1
     tf = a if isinstance(a, Transformer) else None
-    fwd = graph.forward(mdl, batch, seq_len, training=True)
+    fwd = graph.forward(mdl, batch, seq_len, fused=False, all_logits=True)
     passes = 4 if recompute else 3  # forward + 2 x backward (+ a recomputed forward)
     params = param_count(mdl).total
     step_ops = [

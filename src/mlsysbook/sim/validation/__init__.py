@@ -41,6 +41,7 @@ class Reference(BaseModel):
     source_url: str | None = None
     source_date: str | None = None  # None where the page carries no date
     usable: bool = True
+    engine: Literal["optimized", "eager"] = "optimized"
 
     @field_validator("source_date", mode="before")
     @classmethod
@@ -92,6 +93,7 @@ def predict(ref: Reference) -> Check:
             output_len=out,
             precision=precision,
             devices=ref.devices,
+            engine=ref.engine,
         )
 
     if ref.batch is not None:
