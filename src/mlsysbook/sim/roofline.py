@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import yaml
@@ -57,6 +58,7 @@ class Machine:
     e_memory: float
     overhead_s: float
     hop_s: float  # one step of a ring collective
+    cache_bytes: float = 0.0  # on-chip SRAM/L2 that keeps an op's activations off DRAM
 
     @property
     def ridge(self) -> float:
@@ -84,7 +86,15 @@ def machine(hw: Hardware, precision: Precision, engine: str = "optimized") -> Ma
         eff.memory,
         (eff.eager_overhead_us if engine == "eager" else eff.overhead_us) * 1e-6,
         eff.hop_us * 1e-6,
+        _cache(hw),
     )
+
+
+def _cache(hw: Hardware) -> float:
+    """Accelerators' L2/SRAM; microcontrollers have none beyond the memory itself."""
+    if hw.hw_class == "tiny" or hw.on_chip is None or hw.on_chip.sram is None:
+        return 0.0
+    return float(hw.on_chip.sram.to("B").magnitude)
 
 
 def _has(hw: Hardware, p: str) -> bool:
@@ -118,16 +128,20 @@ class OpTime:
         return self.flops / self.bytes if self.bytes else float("inf")
 
 
-def op_bytes(w: Work, p: Precision) -> float:
-    return (
-        w.weight_elems * p.weight_bytes + w.act_elems * p.activation_bytes + w.kv_elems * p.kv_bytes
-    )
+def op_bytes(w: Work, p: Precision, cache: float = 0.0) -> Any:
+    """DRAM bytes of one repeat: weights and KV cache always stream from memory;
+    activations too, unless the op's whole activation traffic fits in the on-chip cache
+    (then the producer's output is still there when the consumer reads it)."""
+    acts: Any = w.act_elems * p.activation_bytes
+    if cache:
+        acts = np.where(acts <= cache, 0.0, acts)
+    return w.weight_elems * p.weight_bytes + acts + w.kv_elems * p.kv_bytes
 
 
 def time_ops(ops: list[Work], m: Machine, p: Precision) -> list[OpTime]:
     out = []
     for w in ops:
-        flops, nbytes = w.flops * w.repeat, op_bytes(w, p) * w.repeat
+        flops, nbytes = w.flops * w.repeat, op_bytes(w, p, m.cache_bytes) * w.repeat
         peak = m.matmul_flops if w.is_matmul else m.vector_flops
         c = flops / (peak * m.e_compute)
         mem = nbytes / (m.bandwidth * m.e_memory)
