@@ -15,5 +15,5 @@ def test_every_reference_has_a_source_and_known_names() -> None:
 def test_accuracy_holds() -> None:
     s = validate()
     assert len(s.scored) >= 35
-    assert s.median_abs_error <= 0.15, f"median |error| {s.median_abs_error:.1%}"
-    assert s.within(0.35) >= 30
+    assert s.median_abs_error <= 0.10, f"median |error| {s.median_abs_error:.1%}"
+    assert s.within(0.35) >= 33

@@ -31,6 +31,7 @@ EFFICIENCY_FILE = Path(__file__).parent / "registry" / "efficiency.yaml"
 class Efficiency(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     compute: float = Field(gt=0, le=1)
+    compute_fp8: float | None = Field(default=None, gt=0, le=1)  # if fp8 GEMMs sustain less
     memory: float = Field(gt=0, le=1)
     overhead_us: float = Field(ge=0)
     eager_overhead_us: float = Field(ge=0)
@@ -82,7 +83,7 @@ def machine(hw: Hardware, precision: Precision, engine: str = "optimized") -> Ma
         float(hw.peak(fmt).to("FLOP/s").magnitude),
         float(vector.to("FLOP/s").magnitude),
         float(hw.memory.bandwidth.to("B/s").magnitude),
-        eff.compute,
+        eff.compute_fp8 if fmt == "fp8" and eff.compute_fp8 else eff.compute,
         eff.memory,
         (eff.eager_overhead_us if engine == "eager" else eff.overhead_us) * 1e-6,
         eff.hop_us * 1e-6,
