@@ -182,9 +182,8 @@ def eval_cmd(
     output: Output = OUTPUT,
 ) -> None:
     """Latency, throughput, memory and the bottleneck of one workload."""
-    from mlsysbook.sim import RegistryError, UnknownName
-    from mlsysbook.sim.evaluate import Infeasible, evaluate
-    from mlsysbook.sim.precision import PrecisionError
+    from mlsysbook.sim.errors import USER_ERRORS, message
+    from mlsysbook.sim.evaluate import evaluate
     from mlsysbook.sim.training import train_step
 
     result: Any
@@ -211,8 +210,8 @@ def eval_cmd(
                 devices=devices,
                 engine=engine,
             )
-    except (UnknownName, RegistryError, PrecisionError, Infeasible, KeyError, ValueError) as e:
-        fail(_message(e))
+    except USER_ERRORS as e:
+        fail(message(e))
     if output is Output.json:
         typer.echo(json.dumps(result.to_json(), indent=2))
     elif mode is Mode.training:
@@ -329,9 +328,8 @@ def sweep_cmd(
     """The latency-throughput curve over batch sizes (and prompt lengths)."""
     if plot is not None and plot.suffix.lower() not in (".html", ".svg"):
         fail(f"--plot {plot}: write FILE.html (interactive) or FILE.svg")
-    from mlsysbook.sim import RegistryError, UnknownName
-    from mlsysbook.sim.evaluate import Infeasible, sweep
-    from mlsysbook.sim.precision import PrecisionError
+    from mlsysbook.sim.errors import USER_ERRORS, message
+    from mlsysbook.sim.evaluate import sweep
 
     try:
         r = sweep(
@@ -343,8 +341,8 @@ def sweep_cmd(
             precision=precision,
             devices=devices,
         )
-    except (UnknownName, RegistryError, PrecisionError, Infeasible, KeyError, ValueError) as e:
-        fail(_message(e))
+    except USER_ERRORS as e:
+        fail(message(e))
     rows = [
         {
             "batch_size": int(r.batch[i]),
@@ -414,15 +412,6 @@ def _size(n: float) -> str:
         if n >= scale:
             return f"{n / scale:.3g} {unit}"
     return f"{n:.0f} B"
-
-
-def _message(e: Exception) -> str:
-    """KeyError quotes its message; the others read as written."""
-    from mlsysbook.sim import UnknownName
-
-    if isinstance(e, KeyError) and not isinstance(e, UnknownName) and e.args:
-        return str(e.args[0])
-    return str(e)
 
 
 def _plot_curve(path: Path, r: Any, rows: list[dict[str, Any]]) -> None:
@@ -545,26 +534,16 @@ def run_cmd(
     output: Output = OUTPUT,
 ) -> None:
     """Evaluate a scenario file and check its constraints (exit 3 if one fails)."""
-    from mlsysbook.sim import RegistryError, UnknownName
-    from mlsysbook.sim.evaluate import Infeasible
-    from mlsysbook.sim.precision import PrecisionError
-    from mlsysbook.sim.scenario import ScenarioError, check, load, run
+    from mlsysbook.sim.errors import USER_ERRORS, message
+    from mlsysbook.sim.scenario import check, load, run
 
     try:
         s = load(scenario)
         result = run(s)
         data = result.to_json()
         verdicts = check(s, data)
-    except (
-        ScenarioError,
-        UnknownName,
-        RegistryError,
-        PrecisionError,
-        Infeasible,
-        KeyError,
-        ValueError,
-    ) as e:
-        fail(_message(e))
+    except USER_ERRORS as e:  # ScenarioError is a ValueError
+        fail(message(e))
     if output is Output.json:
         data["constraints"] = [
             {"assert": v.expression, "value": v.value, "passed": v.passed} for v in verdicts
@@ -599,9 +578,7 @@ def serve_cmd(
 ) -> None:
     """Serving capacity (continuous batching), p99 latency at a request rate, and the
     largest batch that meets a latency SLA."""
-    from mlsysbook.sim import RegistryError, UnknownName
-    from mlsysbook.sim.evaluate import Infeasible
-    from mlsysbook.sim.precision import PrecisionError
+    from mlsysbook.sim.errors import USER_ERRORS, message
     from mlsysbook.sim.serving import serve
 
     try:
@@ -615,8 +592,8 @@ def serve_cmd(
             rate=rate,
             sla_ms=sla_ms,
         )
-    except (UnknownName, RegistryError, PrecisionError, Infeasible, KeyError, ValueError) as e:
-        fail(_message(e))
+    except USER_ERRORS as e:
+        fail(message(e))
     data = s.to_json()
     if output is Output.json:
         typer.echo(json.dumps(data, indent=2))

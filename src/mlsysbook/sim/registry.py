@@ -14,11 +14,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from mlsysbook.sim.device import Hardware
 from mlsysbook.sim.models import Model
+from mlsysbook.sim.yamlfile import load_yaml
 
 BUILTIN = Path(__file__).parent / "registry"
 ENV = "MLSYSBOOK_SIM_REGISTRY"
@@ -121,18 +121,8 @@ def _haystack(e: BaseModel) -> str:
     return " ".join([*map(str, fields), *getattr(e, "aliases", ())]).lower()
 
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: much faster
-
-
 def _read(path: Path) -> list[_Raw]:
-    try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)  # noqa: S506 (safe loader)
-    except (OSError, UnicodeDecodeError) as e:
-        raise RegistryError(f"{path}: cannot read ({e})") from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise RegistryError(f"{path}{where}: not valid YAML ({getattr(e, 'problem', e)})") from None
+    raw = load_yaml(path, RegistryError)
     if raw is None:
         return []
     if not isinstance(raw, list):

@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mlsysbook.sim.evaluate import evaluate
 from mlsysbook.sim.precision import NAMES
 from mlsysbook.sim.training import train_step
+from mlsysbook.sim.yamlfile import load_yaml
 
 OPS: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le,
@@ -78,14 +78,7 @@ class Verdict:
 
 
 def load(path: Path) -> Scenario:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as e:
-        raise ScenarioError(f"{path}: cannot read ({e})") from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise ScenarioError(f"{path}{where}: not valid YAML") from None
+    raw = load_yaml(path, ScenarioError)
     if not isinstance(raw, dict):
         raise ScenarioError(f"{path}: expected a mapping with model:, hardware:, ...")
     try:

@@ -13,9 +13,10 @@ import numpy as np
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from mlsysbook.sim import RegistryError, UnknownName, hardware_catalog, model_catalog
-from mlsysbook.sim.evaluate import Infeasible, Result, evaluate, sweep
-from mlsysbook.sim.precision import NAMES, Precision, PrecisionError
+from mlsysbook.sim import hardware_catalog, model_catalog
+from mlsysbook.sim.errors import USER_ERRORS, message
+from mlsysbook.sim.evaluate import Result, evaluate, sweep
+from mlsysbook.sim.precision import NAMES, Precision
 from mlsysbook.sim.registry import hardware as find_hardware
 from mlsysbook.sim.roofline import OpTime, machine
 from mlsysbook.web.pages import render
@@ -34,7 +35,6 @@ DEFAULTS = {
     "devices": "1",
 }
 LIMITS = {"batch": 65_536, "seq_len": 1_048_576, "output_len": 1_048_576, "devices": 1024}
-USER_ERRORS = (UnknownName, RegistryError, PrecisionError, Infeasible, KeyError, ValueError)
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ async def model_page(request: Request, visitor: Visitor = Depends(get_visitor)) 
         form |= {"model": result.model, "hardware": result.hardware}  # canonical names
         context |= _views(q, result)
     except USER_ERRORS as e:
-        context["error"] = _message(e)
+        context["error"] = message(e)
         status = 400
     fragment = request.headers.get("hx-request") and request.headers.get("hx-target") == "results"
     return render(request, "_model_results.html" if fragment else "model.html", status, **context)
@@ -107,13 +107,7 @@ async def eval_api(request: Request) -> dict[str, Any]:
     try:
         return _evaluate(parse_query(dict(request.query_params))).to_json()
     except USER_ERRORS as e:
-        raise HTTPException(422, _message(e)) from None
-
-
-def _message(e: Exception) -> str:
-    if isinstance(e, KeyError) and not isinstance(e, UnknownName) and e.args:
-        return str(e.args[0])
-    return str(e)
+        raise HTTPException(422, message(e)) from None
 
 
 def _hardware_groups() -> list[tuple[str, list[str]]]:
