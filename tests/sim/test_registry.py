@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from mlsysbook.sim import (
+from mlsysbook.sim import param_count
+from mlsysbook.sim import registry as reg
+from mlsysbook.sim.registry import (
     RegistryError,
     UnknownName,
     hardware,
     hardware_catalog,
     model,
     model_catalog,
-    param_count,
 )
-from mlsysbook.sim import registry as reg
 
 
 @pytest.fixture(autouse=True)
