@@ -5,10 +5,14 @@ A leaf library (NumPy, pint, pydantic, PyYAML): no web, no store.
     from mlsysbook import sim
     sim.hardware("h100").memory.bandwidth   # 3.35 TB/s
     sim.param_count(sim.model("llama3-8b")).total
+    r = sim.evaluate("llama3-8b", "h100", batch=32, seq_len=4096, output_len=256)
+    r.ttft, r.itl, r.throughput, r.memory, r.bottleneck
+    sim.sweep(...), sim.train_step(...), sim.serve(...)
 """
 
 from mlsysbook.sim.architecture import ParamCount, cnn_ops, param_count
 from mlsysbook.sim.device import Hardware
+from mlsysbook.sim.evaluate import Result, evaluate, sweep
 from mlsysbook.sim.models import Model
 from mlsysbook.sim.registry import (
     RegistryError,
@@ -18,6 +22,8 @@ from mlsysbook.sim.registry import (
     model,
     model_catalog,
 )
+from mlsysbook.sim.serving import serve
+from mlsysbook.sim.training import train_step
 from mlsysbook.sim.units import Quantity, UnitError, ureg
 
 __all__ = [
@@ -26,13 +32,18 @@ __all__ = [
     "ParamCount",
     "Quantity",
     "RegistryError",
+    "Result",
     "UnitError",
     "UnknownName",
     "cnn_ops",
+    "evaluate",
     "hardware",
     "hardware_catalog",
     "model",
     "model_catalog",
     "param_count",
+    "serve",
+    "sweep",
+    "train_step",
     "ureg",
 ]
