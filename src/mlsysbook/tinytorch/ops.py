@@ -287,3 +287,88 @@ class Stack(Function):
     def backward(self, g: np.ndarray) -> tuple[np.ndarray, ...]:
         n, axis = self.saved
         return tuple(np.moveaxis(g, axis, 0)[i] for i in range(n))
+
+
+# ---------------------------------------------------------------- activations
+
+_GELU_C = float(np.sqrt(2 / np.pi))
+
+
+class GELU(Function):
+    """Tanh approximation: 0.5 x (1 + tanh(c (x + 0.044715 x^3))), c = sqrt(2/pi)."""
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        inner = _GELU_C * (a + 0.044715 * a**3)
+        t = np.tanh(inner)
+        self.saved = (a, t)
+        return 0.5 * a * (1 + t)
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
+        a, t = self.saved
+        d_inner = _GELU_C * (1 + 3 * 0.044715 * a * a)
+        return (g * (0.5 * (1 + t) + 0.5 * a * (1 - t * t) * d_inner),)
+
+
+class SiLU(Function):
+    """x * sigmoid(x); derivative s (1 + x (1 - s))."""
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        s = 1 / (1 + np.exp(-np.clip(a, -60, 60)))
+        self.saved = (a, s)
+        return a * s
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
+        a, s = self.saved
+        return (g * s * (1 + a * (1 - s)),)
+
+
+# ---------------------------------------------------------------- losses
+
+
+class CrossEntropy(Function):
+    """Mean of -log softmax(logits)[target] over rows, from the logits (stable)."""
+
+    uses_inputs = False
+
+    def forward(self, logits: np.ndarray, target: np.ndarray) -> np.ndarray:
+        shifted = logits - logits.max(axis=-1, keepdims=True)
+        logp = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+        rows = np.arange(len(target))
+        self.saved = (logp, target.astype(np.intp))
+        return np.asarray(-logp[rows, self.saved[1]].mean(), dtype=logits.dtype)
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray, None]:
+        logp, target = self.saved
+        grad = np.exp(logp)
+        grad[np.arange(len(target)), target] -= 1
+        return grad * (g / len(target)), None
+
+
+class BCEWithLogits(Function):
+    """Mean of max(x, 0) - x y + log(1 + exp(-|x|)) (stable for any x)."""
+
+    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        self.saved = (x, y)
+        loss = np.maximum(x, 0) - x * y + np.log1p(np.exp(-np.abs(x)))
+        return np.asarray(loss.mean(), dtype=x.dtype)
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray, None]:
+        x, y = self.saved
+        s = 1 / (1 + np.exp(-np.clip(x, -60, 60)))
+        return (s - y) * (g / x.size), None
+
+
+class Embedding(Function):
+    """Rows of a weight table: the gradient scatters back into the rows used."""
+
+    uses_inputs = False
+
+    def forward(self, weight: np.ndarray, index: np.ndarray) -> np.ndarray:
+        self.saved = (weight.shape, index)
+        return weight[index]
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray, None]:
+        shape, index = self.saved
+        out = np.zeros(shape, dtype=g.dtype)
+        np.add.at(out, index.reshape(-1), g.reshape(-1, shape[-1]))
+        return out, None
