@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from mlsysbook.tinytorch import ops
+from mlsysbook.tinytorch import conv, ops
 from mlsysbook.tinytorch.random import generator
 from mlsysbook.tinytorch.tensor import Tensor
 
@@ -63,3 +65,28 @@ def dropout(x: Tensor, p: float, training: bool) -> Tensor:
         return x
     keep = generator().random(x.shape) >= p
     return x * Tensor._wrap((keep / (1 - p)).astype(x.dtype), False)
+
+
+def conv2d(
+    x: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+) -> Tensor:
+    if x.ndim != 4:
+        raise ValueError(f"conv2d expects (N, C, H, W) input, got shape {x.shape}")
+    y = conv.Conv2d.apply(
+        x, weight, stride=stride, padding=padding, dilation=dilation, groups=groups
+    )
+    return y + bias.reshape(1, -1, 1, 1) if bias is not None else y
+
+
+def max_pool2d(x: Tensor, kernel: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+    return conv.MaxPool2d.apply(x, kernel=kernel, stride=stride, padding=padding)
+
+
+def avg_pool2d(x: Tensor, kernel: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+    return conv.AvgPool2d.apply(x, kernel=kernel, stride=stride, padding=padding)
