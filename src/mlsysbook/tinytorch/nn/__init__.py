@@ -343,3 +343,31 @@ class ModuleList(Module):
 
     def append(self, m: Module) -> None:
         self.items.append(m)
+
+
+from mlsysbook.tinytorch.nn.attention import MultiHeadAttention, TransformerBlock  # noqa: E402
+
+__all__ = [
+    "GELU",
+    "AvgPool2d",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "Conv2d",
+    "Dropout",
+    "Embedding",
+    "Flatten",
+    "LayerNorm",
+    "Linear",
+    "MaxPool2d",
+    "Module",
+    "ModuleList",
+    "MultiHeadAttention",
+    "Parameter",
+    "RMSNorm",
+    "ReLU",
+    "Sequential",
+    "SiLU",
+    "Sigmoid",
+    "Tanh",
+    "TransformerBlock",
+]
