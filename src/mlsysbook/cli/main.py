@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from mlsysbook import __version__
-from mlsysbook.cli import db, serve, sim, user
+from mlsysbook.cli import db, serve, sim, tinytorch, user
 
 app = typer.Typer(
     name="mlsysbook",
@@ -18,6 +18,7 @@ app.command("serve")(serve.serve)
 app.add_typer(db.app, name="db")
 app.add_typer(user.app, name="user")
 app.add_typer(sim.app, name="sim")
+app.add_typer(tinytorch.app, name="tinytorch")
 
 
 def _version(value: bool) -> None:

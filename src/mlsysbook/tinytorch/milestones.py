@@ -1,0 +1,166 @@
+"""The milestones: each trains a real model with TinyTorch and must reach its target.
+
+mlsysbook tinytorch milestone N     (1 perceptron ... 4 digits CNN)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from mlsysbook.tinytorch import nn, optim
+from mlsysbook.tinytorch.data import DataLoader, TensorDataset
+from mlsysbook.tinytorch.nn import functional as F
+from mlsysbook.tinytorch.random import manual_seed
+from mlsysbook.tinytorch.tensor import Tensor
+from mlsysbook.tinytorch.train import Progress, accuracy, fit, split
+
+
+@dataclass(frozen=True)
+class Outcome:
+    number: int
+    title: str
+    metric: str
+    value: float
+    target: float
+    seconds: float
+
+    @property
+    def passed(self) -> bool:
+        return self.value >= self.target
+
+
+@dataclass(frozen=True)
+class Milestone:
+    number: int
+    title: str
+    metric: str
+    target: float
+    run: Callable[[Progress | None], float]
+
+
+def _perceptron(progress: Progress | None) -> float:
+    """A single linear unit separates two clouds of points split by a line."""
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, (400, 2)).astype(np.float32)
+    margin = x @ np.array([1.5, -1.0], np.float32) + 0.2
+    keep = np.abs(margin) > 0.1  # a gap makes the set strictly separable
+    x, y = x[keep], (margin[keep] > 0).astype(np.float32)[:, None]
+    model = nn.Linear(2, 1)
+    loader = DataLoader(TensorDataset(x, y), batch_size=32, shuffle=True, seed=0)
+    fit(
+        model,
+        loader,
+        optim.SGD(model.parameters(), lr=0.5),
+        F.binary_cross_entropy_with_logits,
+        epochs=40,
+        on_step=progress,
+    )
+    return accuracy(model, DataLoader(TensorDataset(x, y), batch_size=512))
+
+
+def _xor(progress: Progress | None) -> float:
+    x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
+    y = np.array([0, 1, 1, 0])
+    model = nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, 2))
+    loader = DataLoader(TensorDataset(x, y), batch_size=4)
+    fit(
+        model,
+        loader,
+        optim.Adam(model.parameters(), lr=0.05),
+        F.cross_entropy,
+        epochs=300,
+        on_step=progress,
+    )
+    return accuracy(model, loader)
+
+
+def _digits(flat: bool) -> tuple[DataLoader, DataLoader]:
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    x = (d.data / 16.0).astype(np.float32)
+    x = x if flat else x.reshape(-1, 1, 8, 8)
+    train, test = split(len(x), 0.2, seed=0)
+    return (
+        DataLoader(TensorDataset(x[train], d.target[train]), batch_size=64, shuffle=True, seed=0),
+        DataLoader(TensorDataset(x[test], d.target[test]), batch_size=512),
+    )
+
+
+def _digits_mlp(progress: Progress | None) -> float:
+    train, test = _digits(flat=True)
+    model = nn.Sequential(
+        nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, 10)
+    )
+    opt = optim.Adam(model.parameters(), lr=2e-3)
+    epochs = 40
+    fit(
+        model,
+        train,
+        opt,
+        F.cross_entropy,
+        epochs=epochs,
+        scheduler=optim.CosineAnnealingLR(opt, epochs * len(train)),
+        on_step=progress,
+    )
+    return accuracy(model, test)
+
+
+def _digits_cnn(progress: Progress | None) -> float:
+    train, test = _digits(flat=False)
+    model = nn.Sequential(
+        nn.Conv2d(1, 16, 3, padding=1),
+        nn.BatchNorm2d(16),
+        nn.ReLU(),
+        nn.Conv2d(16, 32, 3, padding=1),
+        nn.BatchNorm2d(32),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(32 * 4 * 4, 64),
+        nn.ReLU(),
+        nn.Dropout(0.2),
+        nn.Linear(64, 10),
+    )
+    opt = optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-4)
+    epochs = 25
+    fit(
+        model,
+        train,
+        opt,
+        F.cross_entropy,
+        epochs=epochs,
+        scheduler=optim.CosineAnnealingLR(opt, epochs * len(train)),
+        on_step=progress,
+    )
+    return accuracy(model, test)
+
+
+MILESTONES = {
+    m.number: m
+    for m in (
+        Milestone(1, "Perceptron on a linearly separable set", "accuracy", 1.0, _perceptron),
+        Milestone(2, "XOR with a multilayer perceptron", "accuracy", 1.0, _xor),
+        Milestone(
+            3, "MLP on handwritten digits (scikit-learn)", "test accuracy", 0.97, _digits_mlp
+        ),
+        Milestone(4, "CNN on handwritten digits", "test accuracy", 0.98, _digits_cnn),
+    )
+}
+
+
+def run(number: int, progress: Progress | None = None, seed: int = 0) -> Outcome:
+    m = MILESTONES.get(number)
+    if m is None:
+        raise KeyError(f"no milestone {number}: choose one of {', '.join(map(str, MILESTONES))}")
+    manual_seed(seed)
+    start = time.perf_counter()
+    value = m.run(progress)
+    return Outcome(m.number, m.title, m.metric, value, m.target, time.perf_counter() - start)
+
+
+__all__ = ["MILESTONES", "Milestone", "Outcome", "Tensor", "run"]
