@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mlsysbook.tinytorch import nn, optim
+from mlsysbook.tinytorch.autograd import no_grad
 from mlsysbook.tinytorch.data import DataLoader, TensorDataset
 from mlsysbook.tinytorch.nn import functional as F
 from mlsysbook.tinytorch.random import manual_seed
@@ -140,6 +141,49 @@ def _digits_cnn(progress: Progress | None) -> float:
     return accuracy(model, test)
 
 
+class _Reverser(nn.Module):
+    """A bidirectional transformer that writes its input sequence backwards."""
+
+    def __init__(self, vocab: int, length: int, dim: int = 64) -> None:
+        super().__init__()
+        self.tokens = nn.Embedding(vocab, dim)
+        self.positions = nn.Embedding(length, dim)
+        self.blocks = nn.ModuleList([nn.TransformerBlock(dim, 4, causal=False) for _ in range(2)])
+        self.norm = nn.LayerNorm(dim)
+        self.head = nn.Linear(dim, vocab)
+
+    def forward(self, ids: Tensor) -> Tensor:
+        x = self.tokens(ids) + self.positions(np.arange(ids.shape[1]))
+        for block in self.blocks:
+            x = block(x)
+        return self.head(self.norm(x))
+
+
+def _reversal(progress: Progress | None) -> float:
+    """Sequences of 8 digits in, the same digits reversed out; scored on unseen sequences
+    by exact match of the whole sequence."""
+    vocab, length, steps = 10, 8, 400
+    rng = np.random.default_rng(0)
+    model = _Reverser(vocab, length)
+    opt = optim.AdamW(model.parameters(), lr=3e-3, weight_decay=0.0)
+    sched = optim.WarmupCosine(opt, warmup=50, total_steps=steps)
+    model.train()
+    for step in range(1, steps + 1):
+        x = rng.integers(0, vocab, (64, length))
+        opt.zero_grad()
+        loss = F.cross_entropy(model(Tensor._wrap(x, False)), x[:, ::-1].copy())
+        loss.backward()
+        opt.step()
+        sched.step()
+        if progress is not None:
+            progress(step, steps, loss.item())
+    test = np.random.default_rng(1).integers(0, vocab, (1000, length))
+    model.eval()
+    with no_grad():
+        guess = model(Tensor._wrap(test, False)).data.argmax(axis=-1)
+    return float((guess == test[:, ::-1]).all(axis=1).mean())
+
+
 MILESTONES = {
     m.number: m
     for m in (
@@ -149,6 +193,7 @@ MILESTONES = {
             3, "MLP on handwritten digits (scikit-learn)", "test accuracy", 0.97, _digits_mlp
         ),
         Milestone(4, "CNN on handwritten digits", "test accuracy", 0.98, _digits_cnn),
+        Milestone(6, "Transformer that reverses sequences", "exact match", 0.99, _reversal),
     )
 }
 
