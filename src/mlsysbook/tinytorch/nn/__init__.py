@@ -28,6 +28,7 @@ class Parameter(Tensor):
 
 class Module:
     training: bool = True
+    _buffers: dict[str, np.ndarray]
 
     def __init__(self) -> None:
         object.__setattr__(self, "_buffers", {})
