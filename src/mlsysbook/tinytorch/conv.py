@@ -51,11 +51,23 @@ def _scatter(
     return out
 
 
-def _check_pool(x: np.ndarray, k: tuple[int, int], s: tuple[int, int], p: tuple[int, int]) -> None:
+Pair = tuple[int, int]
+
+
+def _pool_input(
+    x: np.ndarray, kernel: Any, stride: Any, padding: Any, fill: float
+) -> tuple[Pair, Pair, Pair, np.ndarray]:
+    """Window, stride and padding as pairs (stride defaults to the window), checked
+    against the input, and the input padded with ``fill``."""
+    k = _pair(kernel)
+    s, p = _pair(stride if stride is not None else kernel), _pair(padding)
     if x.ndim != 4:
         raise ValueError(f"pooling expects (N, C, H, W) input, got shape {x.shape}")
     if min(out_size(x.shape[2], k[0], s[0], p[0]), out_size(x.shape[3], k[1], s[1], p[1])) < 1:
         raise ValueError(f"pooling: a {k[0]}x{k[1]} window does not fit a {x.shape[2:]} input")
+    if any(p):
+        x = np.pad(x, ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])), constant_values=fill)
+    return k, s, p, x
 
 
 class Conv2d(Function):
@@ -123,12 +135,7 @@ class MaxPool2d(Function):
     def forward(
         self, x: np.ndarray, kernel: Any, stride: Any = None, padding: Any = 0
     ) -> np.ndarray:
-        k = _pair(kernel)
-        s, p = _pair(stride if stride is not None else kernel), _pair(padding)
-        _check_pool(x, k, s, p)
-        xp = x
-        if any(p):
-            xp = np.pad(x, ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])), constant_values=-np.inf)
+        k, s, p, xp = _pool_input(x, kernel, stride, padding, fill=-np.inf)
         win = _windows(xp, k, s, (1, 1))
         n, c, ho, wo = win.shape[:4]
         flat = win.reshape(n, c, ho, wo, k[0] * k[1])
@@ -152,10 +159,7 @@ class AvgPool2d(Function):
     def forward(
         self, x: np.ndarray, kernel: Any, stride: Any = None, padding: Any = 0
     ) -> np.ndarray:
-        k = _pair(kernel)
-        s, p = _pair(stride if stride is not None else kernel), _pair(padding)
-        _check_pool(x, k, s, p)
-        xp = np.pad(x, ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1]))) if any(p) else x
+        k, s, p, xp = _pool_input(x, kernel, stride, padding, fill=0.0)
         self.saved = (x.shape, xp.shape, k, s, p)
         return _windows(xp, k, s, (1, 1)).mean(axis=(-2, -1))
 

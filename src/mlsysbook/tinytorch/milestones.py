@@ -92,13 +92,15 @@ def _digits(flat: bool) -> tuple[DataLoader, DataLoader]:
     )
 
 
-def _digits_mlp(progress: Progress | None) -> float:
-    train, test = _digits(flat=True)
-    model = nn.Sequential(
-        nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, 10)
-    )
-    opt = optim.Adam(model.parameters(), lr=2e-3)
-    epochs = 40
+def _classify(
+    model: nn.Module,
+    train: DataLoader,
+    test: DataLoader,
+    opt: optim.Optimizer,
+    epochs: int,
+    progress: Progress | None,
+) -> float:
+    """Cross-entropy training with a cosine schedule; returns test accuracy."""
     fit(
         model,
         train,
@@ -109,6 +111,16 @@ def _digits_mlp(progress: Progress | None) -> float:
         on_step=progress,
     )
     return accuracy(model, test)
+
+
+def _digits_mlp(progress: Progress | None) -> float:
+    train, test = _digits(flat=True)
+    model = nn.Sequential(
+        nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, 10)
+    )
+    opt = optim.Adam(model.parameters(), lr=2e-3)
+    epochs = 40
+    return _classify(model, train, test, opt, epochs, progress)
 
 
 def _digits_cnn(progress: Progress | None) -> float:
@@ -129,16 +141,7 @@ def _digits_cnn(progress: Progress | None) -> float:
     )
     opt = optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-4)
     epochs = 25
-    fit(
-        model,
-        train,
-        opt,
-        F.cross_entropy,
-        epochs=epochs,
-        scheduler=optim.CosineAnnealingLR(opt, epochs * len(train)),
-        on_step=progress,
-    )
-    return accuracy(model, test)
+    return _classify(model, train, test, opt, epochs, progress)
 
 
 def _mnist1d(progress: Progress | None) -> float:
@@ -167,16 +170,7 @@ def _mnist1d(progress: Progress | None) -> float:
     )
     opt = optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-3)
     epochs = 30
-    fit(
-        model,
-        train,
-        opt,
-        F.cross_entropy,
-        epochs=epochs,
-        scheduler=optim.CosineAnnealingLR(opt, epochs * len(train)),
-        on_step=progress,
-    )
-    return accuracy(model, test)
+    return _classify(model, train, test, opt, epochs, progress)
 
 
 class _Reverser(nn.Module):
