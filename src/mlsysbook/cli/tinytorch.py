@@ -51,4 +51,5 @@ def list_cmd() -> None:
     from mlsysbook.tinytorch.milestones import MILESTONES
 
     for m in MILESTONES.values():
-        typer.echo(f"{m.number}. {m.title} ({m.metric} >= {m.target:.0%})")
+        goal = f"< {m.target:g}" if m.lower_is_better else f">= {m.target:.0%}"
+        typer.echo(f"{m.number}. {m.title} ({m.metric} {goal})")

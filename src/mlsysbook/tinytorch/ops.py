@@ -67,10 +67,21 @@ class Pow(Function):
 
     def forward(self, a: np.ndarray, p: float) -> np.ndarray:
         self.saved = (a, p)
+        # the common exponents without np.power (an order of magnitude slower)
+        if p == 2:
+            return a * a
+        if p == 0.5:
+            return np.sqrt(a)
+        if p == -0.5:
+            return 1 / np.sqrt(a)
         return a**p
 
     def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
         a, p = self.saved
+        if p == 2:
+            return (g * 2 * a,)
+        if p == -0.5:
+            return (g * -0.5 / (a * np.sqrt(a)),)
         return (g * p * a ** (p - 1),)
 
 
@@ -298,7 +309,7 @@ class GELU(Function):
     """Tanh approximation: 0.5 x (1 + tanh(c (x + 0.044715 x^3))), c = sqrt(2/pi)."""
 
     def forward(self, a: np.ndarray) -> np.ndarray:
-        inner = _GELU_C * (a + 0.044715 * a**3)
+        inner = _GELU_C * (a + 0.044715 * (a * a * a))  # a*a*a: np.power is much slower
         t = np.tanh(inner)
         self.saved = (a, t)
         return 0.5 * a * (1 + t)
