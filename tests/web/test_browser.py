@@ -1,4 +1,4 @@
-"""A real browser: Debian's chromium driven by Playwright (never `playwright install`)."""
+"""A real browser: Debian's chromium driven by Playwright (never a browser Playwright downloads)."""
 
 from __future__ import annotations
 
