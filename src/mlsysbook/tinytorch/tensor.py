@@ -72,7 +72,7 @@ class Tensor:
         return Tensor._wrap(self.data, False)
 
     def clone(self) -> Tensor:
-        return ops_apply(ops.Add, self, Tensor._wrap(np.zeros((), self.dtype), False))
+        return ops.Add.apply(self, Tensor._wrap(np.zeros((), self.dtype), False))
 
     def retain_grad(self) -> None:
         """Keep .grad on a non-leaf tensor too."""
@@ -98,36 +98,36 @@ class Tensor:
 
     # ------------------------------------------------------------ arithmetic
     def __add__(self, other: Arrayish) -> Tensor:
-        return ops_apply(ops.Add, self, self._other(other))
+        return ops.Add.apply(self, self._other(other))
 
     def __radd__(self, other: Arrayish) -> Tensor:
-        return ops_apply(ops.Add, self._other(other), self)
+        return ops.Add.apply(self._other(other), self)
 
     def __sub__(self, other: Arrayish) -> Tensor:
-        return ops_apply(ops.Sub, self, self._other(other))
+        return ops.Sub.apply(self, self._other(other))
 
     def __rsub__(self, other: Arrayish) -> Tensor:
-        return ops_apply(ops.Sub, self._other(other), self)
+        return ops.Sub.apply(self._other(other), self)
 
     def __mul__(self, other: Arrayish) -> Tensor:
-        return ops_apply(ops.Mul, self, self._other(other))
+        return ops.Mul.apply(self, self._other(other))
 
     def __rmul__(self, other: Arrayish) -> Tensor:
-        return ops_apply(ops.Mul, self._other(other), self)
+        return ops.Mul.apply(self._other(other), self)
 
     def __truediv__(self, other: Arrayish) -> Tensor:
-        return ops_apply(ops.Div, self, self._other(other))
+        return ops.Div.apply(self, self._other(other))
 
     def __rtruediv__(self, other: Arrayish) -> Tensor:
-        return ops_apply(ops.Div, self._other(other), self)
+        return ops.Div.apply(self._other(other), self)
 
     def __neg__(self) -> Tensor:
-        return ops_apply(ops.Neg, self)
+        return ops.Neg.apply(self)
 
     def __pow__(self, p: float) -> Tensor:
         if isinstance(p, Tensor):
             return (self.log() * p).exp()
-        return ops_apply(ops.Pow, self, p=float(p))
+        return ops.Pow.apply(self, p=float(p))
 
     def __matmul__(self, other: Arrayish) -> Tensor:
         a, b = self, self._other(other)
@@ -141,7 +141,7 @@ class Tensor:
             return (a @ b.reshape(-1, 1)).reshape(*a.shape[:-1])
         if a.shape[-1] != b.shape[-2]:
             raise ValueError(f"matmul shapes {a.shape} and {b.shape} do not line up")
-        return ops_apply(ops.MatMul, a, b)
+        return ops.MatMul.apply(a, b)
 
     def __rmatmul__(self, other: Arrayish) -> Tensor:
         return self._other(other) @ self
@@ -201,37 +201,37 @@ class Tensor:
 
     # ------------------------------------------------------------ functions
     def exp(self) -> Tensor:
-        return ops_apply(ops.Exp, self)
+        return ops.Exp.apply(self)
 
     def log(self) -> Tensor:
-        return ops_apply(ops.Log, self)
+        return ops.Log.apply(self)
 
     def tanh(self) -> Tensor:
-        return ops_apply(ops.Tanh, self)
+        return ops.Tanh.apply(self)
 
     def sigmoid(self) -> Tensor:
-        return ops_apply(ops.Sigmoid, self)
+        return ops.Sigmoid.apply(self)
 
     def relu(self) -> Tensor:
-        return ops_apply(ops.ReLU, self)
+        return ops.ReLU.apply(self)
 
     def sqrt(self) -> Tensor:
         return self**0.5
 
     def softmax(self, axis: int = -1) -> Tensor:
-        return ops_apply(ops.Softmax, self, axis=axis)
+        return ops.Softmax.apply(self, axis=axis)
 
     def log_softmax(self, axis: int = -1) -> Tensor:
-        return ops_apply(ops.LogSoftmax, self, axis=axis)
+        return ops.LogSoftmax.apply(self, axis=axis)
 
     def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return ops_apply(ops.Sum, self, axis=_axis(axis), keepdims=keepdims)
+        return ops.Sum.apply(self, axis=_axis(axis), keepdims=keepdims)
 
     def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return ops_apply(ops.Mean, self, axis=_axis(axis), keepdims=keepdims)
+        return ops.Mean.apply(self, axis=_axis(axis), keepdims=keepdims)
 
     def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return ops_apply(ops.Max, self, axis=_axis(axis), keepdims=keepdims)
+        return ops.Max.apply(self, axis=_axis(axis), keepdims=keepdims)
 
     def var(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         centred = self - self.mean(axis=axis, keepdims=True)
@@ -243,7 +243,7 @@ class Tensor:
     # ------------------------------------------------------------ shape
     def reshape(self, *shape: Any) -> Tensor:
         s = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], Sequence) else shape
-        return ops_apply(ops.Reshape, self, shape=s)
+        return ops.Reshape.apply(self, shape=s)
 
     def view(self, *shape: Any) -> Tensor:
         return self.reshape(*shape)
@@ -255,7 +255,7 @@ class Tensor:
         a = tuple(axes[0]) if len(axes) == 1 and isinstance(axes[0], Sequence) else axes
         if sorted(a) != list(range(self.ndim)):
             raise ValueError(f"permute needs each of the {self.ndim} axes once, got {a}")
-        return ops_apply(ops.Permute, self, axes=a)
+        return ops.Permute.apply(self, axes=a)
 
     def transpose(self, a: int = -2, b: int = -1) -> Tensor:
         axes = list(range(self.ndim))
@@ -267,16 +267,12 @@ class Tensor:
         return self.permute(*reversed(range(self.ndim)))
 
     def __getitem__(self, index: Any) -> Tensor:
-        return ops_apply(ops.GetItem, self, index=_index(index))
+        return ops.GetItem.apply(self, index=_index(index))
 
     def unsqueeze(self, axis: int) -> Tensor:
         shape = list(self.shape)
         shape.insert(axis if axis >= 0 else self.ndim + 1 + axis, 1)
         return self.reshape(*shape)
-
-
-def ops_apply(fn: type[Function], *inputs: Tensor, **kwargs: Any) -> Tensor:
-    return fn.apply(*inputs, **kwargs)
 
 
 def _coerce(data: Arrayish, dtype: Any = None) -> np.ndarray:
