@@ -276,19 +276,16 @@ class Tensor:
 
 
 def _coerce(data: Arrayish, dtype: Any = None) -> np.ndarray:
-    """float32 by default; float64 stays float64 when asked for or given as an array."""
+    """Python numbers and lists become float32; NumPy arrays keep float64 (for gradient
+    checks) and integer types (indices); any other float becomes float32."""
     if isinstance(data, Tensor):
         data = data.data
     if dtype is not None:
         return np.asarray(data, dtype=dtype)
     arr = np.asarray(data)
-    if arr.dtype == np.float64 and isinstance(data, np.ndarray):
+    if isinstance(data, np.ndarray) and (arr.dtype == np.float64 or arr.dtype.kind in "iub"):
         return arr
-    if (
-        arr.dtype.kind in "fiu"
-        and arr.dtype != np.float32
-        and not (arr.dtype.kind in "iu" and isinstance(data, np.ndarray))
-    ):
+    if arr.dtype.kind in "fiu" and arr.dtype != DEFAULT_DTYPE:
         return arr.astype(DEFAULT_DTYPE)
     return arr
 
