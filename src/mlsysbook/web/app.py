@@ -16,7 +16,7 @@ from mlsysbook.config import Settings, load_settings
 from mlsysbook.store.db import make_engine, make_sessionmaker
 from mlsysbook.store.errors import StoreError
 from mlsysbook.web.middleware import TOO_LARGE, BodyLimit, SessionCookie
-from mlsysbook.web.pages import BASE_NAV, NavItem, login_url, render, see_other
+from mlsysbook.web.pages import login_url, render, see_other
 from mlsysbook.web.routes import accounts, api, home, model, notes
 from mlsysbook.web.visitor import csrf_guard
 
@@ -50,7 +50,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
     app.state.db = make_sessionmaker(app.state.engine)
-    app.state.nav = [*BASE_NAV[:1], NavItem("Model", "/model"), *BASE_NAV[1:]]
 
     static = Path(__file__).parent / "static"
     app.mount("/static", StaticFiles(directory=static), name="static")

@@ -23,9 +23,9 @@ class NavItem:
     href: str
 
 
-# The pillars' sections (Read, Build, Model, Test, Labs, Teach) are added by
-# ``create_app`` as each pillar's router is mounted; none is listed before it exists.
-BASE_NAV = (NavItem("Home", "/"), NavItem("Notes", "/notes"))
+# One entry per section that exists on this server, in menu order; a pillar's section
+# (Read, Build, Model, Test, Labs, Teach) is added here when its pages land.
+NAV = (NavItem("Home", "/"), NavItem("Model", "/model"), NavItem("Notes", "/notes"))
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -35,7 +35,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         visitor=visitor,
         account=visitor.account if visitor else None,
         csrf_token=visitor.csrf_token if visitor else "",
-        nav=request.app.state.nav,
+        nav=NAV,
         version=__version__,
     )
     return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)
