@@ -120,7 +120,7 @@ def _r(x: float) -> float:
     return float(f"{x:.5g}")
 
 
-def _tensor_parallel(ops: list[Work], a: Transformer | None, tokens: int, n: int) -> list[Work]:
+def tensor_parallel(ops: list[Work], a: Transformer | None, tokens: int, n: int) -> list[Work]:
     if n == 1:
         return ops
     split = [
@@ -140,7 +140,8 @@ def _tensor_parallel(ops: list[Work], a: Transformer | None, tokens: int, n: int
     return split
 
 
-def _time(ops: list[Work], m: Machine, p: Precision, link_bw: float | None) -> list[OpTime]:
+def time_step(ops: list[Work], m: Machine, p: Precision, link_bw: float | None) -> list[OpTime]:
+    """Each op on the roofline; all-reduces over the device link (alpha-beta)."""
     plain = [w for w in ops if w.kind != "comm"]
     times = time_ops(plain, m, p)
     for w in ops:
@@ -165,7 +166,7 @@ def _time(ops: list[Work], m: Machine, p: Precision, link_bw: float | None) -> l
 
 
 @dataclass(frozen=True)
-class _Setup:
+class Setup:
     model: Model
     hw: Hardware
     p: Precision
@@ -182,9 +183,9 @@ def fits_in(m: MemoryUse, ram: float, flash: float | None) -> Any:
     return m.weights_bytes + m.kv_cache_bytes + m.activation_bytes <= ram
 
 
-def _setup(
+def setup(
     model: Model | str, hardware: Hardware | str, precision: str, engine: str = "optimized"
-) -> _Setup:
+) -> Setup:
     mdl = find_model(model) if isinstance(model, str) else model
     hw = find_hardware(hardware) if isinstance(hardware, str) else hardware
     p = Precision.named(precision)
@@ -192,7 +193,7 @@ def _setup(
     flash = None
     if hw.hw_class == "tiny" and hw.on_chip is not None and hw.on_chip.flash is not None:
         flash = float(hw.on_chip.flash.to("B").magnitude)
-    return _Setup(
+    return Setup(
         mdl, hw, p, machine(hw, p, engine), link, float(hw.memory.capacity.to("B").magnitude), flash
     )
 
@@ -204,16 +205,16 @@ def _check_lengths(a: Transformer, name: str, seq_len: Any, output_len: Any) -> 
 
 
 def _llm(
-    s: _Setup, a: Transformer, batch: Any, seq_len: Any, output_len: Any, devices: int
+    s: Setup, a: Transformer, batch: Any, seq_len: Any, output_len: Any, devices: int
 ) -> tuple[list[OpTime], list[OpTime], MemoryUse]:
     """Prefill and one mid-generation decode step; works on scalars or arrays."""
-    prefill = _tensor_parallel(
+    prefill = tensor_parallel(
         graph.decoder_step(a, Step(batch, seq_len)), a, batch * seq_len, devices
     )
     mid = seq_len + np.maximum(output_len - 1, 1) // 2
-    decode = _tensor_parallel(graph.decoder_step(a, Step(batch, 1, mid)), a, batch, devices)
+    decode = tensor_parallel(graph.decoder_step(a, Step(batch, 1, mid)), a, batch, devices)
     mem = inference_memory(s.model, prefill, batch, seq_len + output_len, s.p, devices)
-    return _time(prefill, s.m, s.p, s.link), _time(decode, s.m, s.p, s.link), mem
+    return time_step(prefill, s.m, s.p, s.link), time_step(decode, s.m, s.p, s.link), mem
 
 
 def evaluate(
@@ -231,7 +232,7 @@ def evaluate(
     (e.g. PyTorch without compilation); the default is an optimised inference engine."""
     if batch < 1 or seq_len < 1 or output_len < 1 or devices < 1:
         raise ValueError("batch, seq_len, output_len and devices must be at least 1")
-    s = _setup(model, hardware, precision, engine)
+    s = setup(model, hardware, precision, engine)
     mdl, a = s.model, s.model.architecture
 
     if mdl.is_language_model and isinstance(a, Transformer):
@@ -263,8 +264,8 @@ def evaluate(
 
     tf = a if isinstance(a, Transformer) else None
     fwd = graph.forward(mdl, batch, seq_len, fused=engine != "eager")
-    ops = _tensor_parallel(fwd, tf, batch * seq_len, devices)
-    times = _time(ops, s.m, s.p, s.link)
+    ops = tensor_parallel(fwd, tf, batch * seq_len, devices)
+    times = time_step(ops, s.m, s.p, s.link)
     latency = float(total_seconds(times))
     mem = inference_memory(mdl, ops, batch, seq_len, s.p, devices)
     return Result(
@@ -323,7 +324,7 @@ def sweep(
     devices: int = 1,
 ) -> Sweep:
     """Every combination of ``batches`` x ``seq_lens``, evaluated at once with NumPy."""
-    s = _setup(model, hardware, precision)
+    s = setup(model, hardware, precision)
     mdl, a = s.model, s.model.architecture
     b, n = (
         x.ravel()
@@ -342,8 +343,8 @@ def sweep(
     else:
         tf = a if isinstance(a, Transformer) else None
         # CNN shapes do not depend on the batch: trace once, scale by batch.
-        ops = _tensor_parallel(graph.forward(mdl, b, n), tf, b * n, devices)
-        times = _time(ops, s.m, s.p, s.link)
+        ops = tensor_parallel(graph.forward(mdl, b, n), tf, b * n, devices)
+        times = time_step(ops, s.m, s.p, s.link)
         ttft = e2e = total_seconds(times)
         itl = np.zeros_like(b)
         thr = b / e2e

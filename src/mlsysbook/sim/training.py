@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from mlsysbook.sim import graph
 from mlsysbook.sim.architecture import param_count
-from mlsysbook.sim.evaluate import _setup, _tensor_parallel, _time
+from mlsysbook.sim.evaluate import setup, tensor_parallel, time_step
 from mlsysbook.sim.graph import Work
 from mlsysbook.sim.models import Model, Transformer
 from mlsysbook.sim.roofline import OpTime, bottleneck, total_seconds
@@ -135,7 +135,7 @@ def train_step(
         raise ValueError("batch, seq_len and devices must be at least 1")
     if optimizer not in STATE_BYTES:
         raise ValueError(f"unknown optimizer {optimizer!r}: choose adam, sgd-momentum or sgd")
-    s = _setup(model, hardware, precision)
+    s = setup(model, hardware, precision)
     if s.p.weights in ("int8", "int4", "fp4"):
         raise ValueError(f"training in {s.p.weights} is not modelled: use fp32, bf16, fp16 or fp8")
     mdl, a = s.model, s.model.architecture
@@ -170,10 +170,10 @@ def train_step(
         )
     )
     tokens = batch * seq
-    comm = _tensor_parallel(step_ops, tf, tokens, devices)
+    comm = tensor_parallel(step_ops, tf, tokens, devices)
     if tf is not None and devices > 1:  # backward all-reduces as many activations again
         comm = [replace(w, repeat=w.repeat * 2) if w.kind == "comm" else w for w in comm]
-    times = _time(comm, s.m, s.p, s.link)
+    times = time_step(comm, s.m, s.p, s.link)
     step = float(total_seconds(times))
 
     fwd_flops = sum(w.flops * w.repeat for w in fwd)
