@@ -207,12 +207,15 @@ def test_serve_command() -> None:
 def test_sweep_plots(tmp_path: Path) -> None:
     svg, html = tmp_path / "c.svg", tmp_path / "c.html"
     code, _ = run("sweep", "llama3-8b", "h100", "-b", "1..32", "--plot", str(svg))
-    assert code == 0 and svg.read_text().startswith("<svg") and "batch 32" in svg.read_text()
+    assert code == 0 and "<svg" in svg.read_text() and "batch 32" in svg.read_text()
     code, _ = run("sweep", "resnet50", "t4", "-b", "1,8,64", "--plot", str(html), "-o", "json")
     text = html.read_text()
     assert code == 0 and "Plotly.newPlot" in text and "http" not in text.split("<script>")[0]
-    code, out = run("sweep", "llama3-8b", "h100", "--plot", str(tmp_path / "c.png"))
-    assert code == 2 and "FILE.svg" in out
+    png = tmp_path / "c.png"
+    code, _ = run("sweep", "mobilenetv2", "a17-pro", "-p", "int8", "-b", "1..8", "--plot", str(png))
+    assert code == 0 and png.read_bytes().startswith(b"\x89PNG") and png.stat().st_size > 10_000
+    code, out = run("sweep", "llama3-8b", "h100", "--plot", str(tmp_path / "c.gif"))
+    assert code == 2 and "FILE.png" in out
 
 
 def test_eval_engine_option() -> None:

@@ -321,13 +321,13 @@ def sweep_cmd(
     precision: str = typer.Option("bf16", "--precision", "-p", help="Weights' format."),
     devices: int = typer.Option(1, "--devices", "-n", min=1, help="Devices, tensor-parallel."),
     plot: Path | None = typer.Option(
-        None, "--plot", help="Also draw the curve: FILE.html or FILE.svg."
+        None, "--plot", help="Also draw the curve: FILE.html (interactive), .png, .svg or .pdf."
     ),
     output: Output = OUTPUT,
 ) -> None:
     """The latency-throughput curve over batch sizes (and prompt lengths)."""
-    if plot is not None and plot.suffix.lower() not in (".html", ".svg"):
-        fail(f"--plot {plot}: write FILE.html (interactive) or FILE.svg")
+    if plot is not None and plot.suffix.lower() not in (".html", ".png", ".svg", ".pdf"):
+        fail(f"--plot {plot}: write FILE.html (interactive), FILE.png, FILE.svg or FILE.pdf")
     from mlsysbook.sim.errors import USER_ERRORS, message
     from mlsysbook.sim.evaluate import sweep
 
@@ -415,7 +415,7 @@ def _size(n: float) -> str:
 
 
 def _plot_curve(path: Path, r: Any, rows: list[dict[str, Any]]) -> None:
-    from mlsysbook.cli.plots import write_html, write_svg
+    from mlsysbook.cli.plots import write_html, write_static
 
     tkey = "throughput_tokens_per_s" if r.language_model else "throughput_samples_per_s"
     lkey = "e2e_ms" if r.language_model else "latency_ms"
@@ -423,8 +423,8 @@ def _plot_curve(path: Path, r: Any, rows: list[dict[str, Any]]) -> None:
     title = f"{r.model} on {r.hardware}: latency vs throughput"
     fitting = [row for row in rows if row["fits"]]
     try:
-        if path.suffix.lower() == ".svg":
-            write_svg(
+        if path.suffix.lower() != ".html":
+            write_static(
                 path,
                 title,
                 unit,
