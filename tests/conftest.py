@@ -23,6 +23,8 @@ from mlsysbook.config import Settings, normalise_database_url
 from mlsysbook.store import migrate
 
 REQUIRE_POSTGRES = os.environ.get("MLSYSBOOK_REQUIRE_POSTGRES") == "1"
+# Caches (parsed registries…) go to a throwaway folder, inherited by CLI subprocesses.
+os.environ["MLSYSBOOK_CACHE_DIR"] = tempfile.mkdtemp(prefix="mlsysbook-cache-")
 
 
 def _pg_bin() -> Path | None:

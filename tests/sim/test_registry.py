@@ -190,3 +190,21 @@ def test_missing_user_directory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     monkeypatch.setenv(reg.ENV, str(tmp_path / "nope"))
     with pytest.raises(RegistryError, match="not a directory"):
         hardware_catalog()
+
+
+def test_registry_yaml_cache_is_invalidated_by_edits(tmp_path: Path) -> None:
+    from mlsysbook.sim.yamlfile import cache_dir, load_yaml_cached
+
+    path = tmp_path / "x.yaml"
+    path.write_text("- name: A\n  n: 1\n")
+    assert load_yaml_cached(path, ValueError) == [{"name": "A", "n": 1}]
+    assert list((cache_dir() / "yaml").glob("*.json"))  # written once parsed
+    assert load_yaml_cached(path, ValueError) == [{"name": "A", "n": 1}]  # hit
+    path.write_text("- name: B\n  n: 22\n")
+    assert load_yaml_cached(path, ValueError) == [{"name": "B", "n": 22}]
+    path.write_text("{1: a}\n")  # integer keys cannot round-trip through JSON
+    assert load_yaml_cached(path, ValueError) == {1: "a"}
+    assert load_yaml_cached(path, ValueError) == {1: "a"}
+    path.write_text("- [unclosed\n")
+    with pytest.raises(ValueError, match="line"):
+        load_yaml_cached(path, ValueError)

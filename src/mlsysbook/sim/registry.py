@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from mlsysbook.sim.device import Hardware
 from mlsysbook.sim.models import Model
-from mlsysbook.sim.yamlfile import load_yaml
+from mlsysbook.sim.yamlfile import load_yaml_cached
 
 BUILTIN = Path(__file__).parent / "registry"
 ENV = "MLSYSBOOK_SIM_REGISTRY"
@@ -122,7 +122,7 @@ def _haystack(e: BaseModel) -> str:
 
 
 def _read(path: Path) -> list[_Raw]:
-    raw = load_yaml(path, RegistryError)
+    raw = load_yaml_cached(path, RegistryError)
     if raw is None:
         return []
     if not isinstance(raw, list):
