@@ -56,7 +56,7 @@ def test_db_upgrade_creates_the_database_and_secret(env: Path) -> None:
     secret = env / "secret_key"
     assert secret.stat().st_mode & 0o777 == 0o600 and len(secret.read_text()) >= 32
     r = runner.invoke(app, ["db", "current"])
-    assert "applied: 0001" in r.output and "latest:  0001" in r.output
+    assert "applied: 0002" in r.output and "latest:  0002" in r.output
 
 
 def test_bad_database_url_is_exit_2(env: Path) -> None:

@@ -108,4 +108,4 @@ def test_delete_account_cascades(db: DB) -> None:
 
 
 def test_owned_tables_lists_learner_data() -> None:
-    assert accounts.owned_tables() == ["notes"]
+    assert sorted(accounts.owned_tables()) == ["notes", "reading_progress"]

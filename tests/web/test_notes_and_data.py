@@ -121,7 +121,7 @@ def test_export_and_import_into_another_account(
     assert r.status_code == 200 and "Imported 1 new notes" in r.text
     assert "Little" in other.get("/notes").text
     r = other.post("/api/v1/import", json=doc, headers=api_token(other))
-    assert r.json() == {"notes": 0}
+    assert r.json() == {"notes": 0, "reading": 0}
 
 
 def test_import_rejects_a_bad_file_and_changes_nothing(client: TestClient) -> None:

@@ -85,7 +85,7 @@ def parse(path: Path, slug: str, md: MarkdownIt, xref_kinds: tuple[str, ...]) ->
             diags.append(
                 Diagnostic("error", path, line, f"front matter: not valid YAML ({problem})")
             )
-    env: dict[str, Any] = {"docId": f"{slug}-", "xref_kinds": xref_kinds}
+    env: dict[str, Any] = {"docId": slug, "xref_kinds": xref_kinds}
     tokens = md.parse(normalise_source(body), env)
     return Parsed(path, slug, front, tokens, env, offset, diags)
 
@@ -346,6 +346,15 @@ def render(p: Parsed, refs: dict[str, Ref], opts: RenderOptions, part: str) -> C
     footnotes_html = sanitize.clean(state.render(foot)) if foot else ""
 
     glossary = _side(p, "glossary", load_glossary, [])
+    spellings = {
+        spelling.lower(): (t.term.lower(), t.definition)
+        for t in glossary
+        for spelling in (t.term, *t.aliases)
+        if len(spelling) > 2
+    }
+    marked: set[str] = set()
+    for s in sections:
+        s.html = sanitize.mark_terms(s.html, spellings, marked)
     concepts = _side(p, "concepts", load_concepts, {})
     quiz: dict[str, list[Question]] = _side(p, "quiz", load_quiz, {})
     by_id = {s.id: s for s in sections}
@@ -418,7 +427,7 @@ class _State:
         self.index_terms: list[tuple[str, str]] = []
         self.objectives: list[str] = []
         self.skip_title = False
-        self.md = MarkdownIt("commonmark")  # for its default token renderer
+        self.md = _INLINE_MD  # its renderer (with the plugins' rules) for everything else
 
     # -- helpers
     def render(self, tokens: list[Token]) -> str:
@@ -496,11 +505,17 @@ class _State:
             title = attrs.kv.get("title", "")
             if kind == "learning-objectives":
                 self.objectives.extend(_list_items(tokens, i, self))
-            heading = html.escape(label) + (": " if title else "")
+            if title.lower().startswith(label.lower()):  # "Napkin math: …" already says it
+                label, title = title, ""
+                heading = ""
+                title_html = self.render_markdown_inline(label)
+            else:
+                heading = html.escape(label) + (": " if title else "")
+                title_html = self.render_markdown_inline(title)
             self.closers.append("</div></aside>\n")
             return (
                 f'<aside class="callout callout-{kind}"{id_attr}>'
-                f'<p class="callout-title">{heading}{self.render_markdown_inline(title)}</p>'
+                f'<p class="callout-title">{heading}{title_html}</p>'
                 '<div class="callout-body">\n'
             )
         fkind = tok.meta.get("kind")

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 QuestionType = Literal["MCQ", "TF", "SHORT", "FILL", "ORDER", "CALC"]
 
@@ -27,6 +27,15 @@ class Question(BaseModel):
     value: float | None = None
     unit: str | None = None
     tolerance: float | None = None
+
+    @field_validator("choices")
+    @classmethod
+    def _unlettered(cls, choices: list[str]) -> list[str]:
+        """Choices are shown as a lettered list: drop "A. " / "B) " typed into the text."""
+        return [
+            re.sub(rf"^\s*\(?{chr(65 + i)}[.)]\s+", "", c) if i < 26 else c
+            for i, c in enumerate(choices)
+        ]
 
     @property
     def correct_choice(self) -> int | None:

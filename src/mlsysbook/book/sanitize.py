@@ -44,3 +44,45 @@ _TAG = re.compile(r"<[^>]+>")
 def text_of(fragment: str) -> str:
     """Visible text of a fragment (for search and plain-text fields)."""
     return re.sub(r"\s+", " ", html.unescape(_TAG.sub(" ", fragment))).strip()
+
+
+_SKIP = {"a", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "dfn", "span", "figcaption", "cite"}
+_PART = re.compile(r"(<[^>]+>)")
+_NAME = re.compile(r"^</?([a-zA-Z0-9]+)")
+
+
+def mark_terms(fragment: str, terms: dict[str, tuple[str, str]], done: set[str]) -> str:
+    """Wrap the first use of each glossary term in ``<dfn data-def=…>`` (a CSS tooltip).
+
+    ``terms`` maps each lower-case spelling (term or alias) to (canonical term,
+    definition); ``done`` holds canonical terms already marked in this chapter. Only
+    prose is touched: never links, code, headings, math or captions."""
+    if not terms or len(done) >= len({c for c, _ in terms.values()}):
+        return fragment
+    pattern = re.compile(
+        r"\b(" + "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)) + r")\b",
+        re.IGNORECASE,
+    )
+
+    def wrap(m: re.Match[str]) -> str:
+        canonical, definition = terms[m.group(1).lower()]
+        if canonical in done:
+            return m.group(0)
+        done.add(canonical)
+        return (
+            f'<dfn class="gloss" tabindex="0" data-def="{html.escape(definition)}">'
+            f"{m.group(0)}</dfn>"
+        )
+
+    out, skip = [], 0
+    for part in _PART.split(fragment):
+        if part.startswith("<"):
+            name = _NAME.match(part)
+            if name and name.group(1).lower() in _SKIP and not part.endswith("/>"):
+                skip += -1 if part.startswith("</") else 1
+            out.append(part)
+        elif skip <= 0 and part.strip():
+            out.append(pattern.sub(wrap, part))
+        else:
+            out.append(part)
+    return "".join(out)

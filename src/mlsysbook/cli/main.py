@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from mlsysbook import __version__
-from mlsysbook.cli import db, serve, sim, tinytorch, user
+from mlsysbook.cli import book, db, serve, sim, tinytorch, user
 
 app = typer.Typer(
     name="mlsysbook",
@@ -17,6 +17,7 @@ app = typer.Typer(
 app.command("serve")(serve.serve)
 app.add_typer(db.app, name="db")
 app.add_typer(user.app, name="user")
+app.add_typer(book.app, name="book")
 app.add_typer(sim.app, name="sim")
 app.add_typer(tinytorch.app, name="tinytorch")
 

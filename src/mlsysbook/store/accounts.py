@@ -11,6 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session as DB
 
+from mlsysbook.store import progress
 from mlsysbook.store.errors import EmailTaken, InvalidCredentials, InvalidInput
 from mlsysbook.store.models import ROLES, Base, Session, User
 
@@ -125,6 +126,7 @@ def merge_into(db: DB, source: User, target: User) -> None:
     """Move everything an anonymous visitor did into the account they logged in to."""
     if not source.is_anonymous or source.id == target.id:
         return
+    progress.drop_overlap(db, source.id, target.id)
     for name in owned_tables():
         table = Base.metadata.tables[name]
         db.execute(update(table).where(table.c.user_id == source.id).values(user_id=target.id))

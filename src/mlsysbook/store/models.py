@@ -6,7 +6,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -110,3 +119,20 @@ class Note(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     user: Mapped[User] = relationship(back_populates="notes")
+
+
+class ReadingProgress(Base):
+    """One section a learner has marked as read, in one book (``book`` is "starter" for
+    the bundled edition, or a key derived from another book's folder)."""
+
+    __tablename__ = "reading_progress"
+    __table_args__ = (
+        UniqueConstraint("user_id", "book", "chapter", "section", name="uq_reading_progress_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    book: Mapped[str] = mapped_column(String(64))
+    chapter: Mapped[str] = mapped_column(String(120))
+    section: Mapped[str] = mapped_column(String(200))
+    read_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -11,9 +11,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.orm import Session as DB
 
-from mlsysbook.store import notes
+from mlsysbook.store import notes, progress
 from mlsysbook.store.errors import InvalidInput
-from mlsysbook.store.models import Note, User, utcnow
+from mlsysbook.store.models import Note, ReadingProgress, User, utcnow
 
 FORMAT = "mlsysbook-export"
 VERSION = 1
@@ -38,12 +38,20 @@ class NoteDoc(_Strict):
     updated_at: datetime
 
 
+class ReadingDoc(_Strict):
+    book: str = Field(min_length=1, max_length=progress.LIMITS["book"])
+    chapter: str = Field(min_length=1, max_length=progress.LIMITS["chapter"])
+    section: str = Field(min_length=1, max_length=progress.LIMITS["section"])
+    read_at: datetime
+
+
 class ExportDoc(_Strict):
     format: Literal["mlsysbook-export"]
     version: Literal[1]
     exported_at: datetime
     profile: ProfileDoc
     notes: list[NoteDoc] = Field(default_factory=list, max_length=10_000)
+    reading: list[ReadingDoc] = Field(default_factory=list, max_length=100_000)
 
 
 def export_user(db: DB, user: User) -> dict[str, Any]:
@@ -66,6 +74,10 @@ def export_user(db: DB, user: User) -> dict[str, Any]:
                 updated_at=n.updated_at,
             )
             for n in notes.list_notes(db, user.id)
+        ],
+        reading=[
+            ReadingDoc(book=r.book, chapter=r.chapter, section=r.section, read_at=r.read_at)
+            for r in progress.all_rows(db, user.id)
         ],
     )
     return doc.model_dump(mode="json")
@@ -103,5 +115,21 @@ def import_into(db: DB, owner: int, doc: ExportDoc) -> dict[str, int]:
         )
         existing.add((title, body, ref))
         added += 1
+    have = {(r.book, r.chapter, r.section) for r in progress.all_rows(db, owner)}
+    marked = 0
+    for rd in doc.reading:
+        key = (rd.book, rd.chapter, rd.section)
+        if key not in have:
+            db.add(
+                ReadingProgress(
+                    user_id=owner,
+                    book=rd.book,
+                    chapter=rd.chapter,
+                    section=rd.section,
+                    read_at=rd.read_at,
+                )
+            )
+            have.add(key)
+            marked += 1
     db.flush()
-    return {"notes": added}
+    return {"notes": added, "reading": marked}

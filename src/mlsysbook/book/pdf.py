@@ -1,0 +1,150 @@
+"""The book as one PDF (WeasyPrint): a cover, a table of contents with page numbers,
+numbered chapters, figures and tables, true footnotes at the foot of the page, and
+math typeset to SVG by matplotlib's mathtext (no JavaScript in a PDF)."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import re
+import tempfile
+from functools import cache
+from pathlib import Path
+
+from mlsysbook.book.export import ExportError, stylesheet, templates
+from mlsysbook.book.model import Book, Chapter
+
+PAGE_CSS = """
+@page { size: A4; margin: 22mm 20mm 24mm;
+  @bottom-center { content: counter(page); font-size: 9pt; color: #5b6473; }
+  @top-center { content: string(chapter); font-size: 8.5pt; color: #5b6473; } }
+@page cover { @bottom-center { content: none; } @top-center { content: none; } }
+body { font-family: "DejaVu Serif", serif; font-size: 10.5pt; }
+.book { max-width: none; }
+.cover { page: cover; break-after: page; padding-top: 30%; text-align: center; }
+.cover h1 { font-size: 28pt; } .cover .subtitle { font-size: 13pt; color: #333b48; }
+.cover .author { margin-top: 3cm; font-size: 12pt; }
+.toc { break-after: page; } .toc ol { list-style: none; padding-left: 0; }
+.toc li.part { font-weight: 700; margin-top: .6em; }
+.toc a { color: inherit; text-decoration: none; }
+.toc a::after { content: leader('.') target-counter(attr(href), page); }
+.chapter { break-before: page; }
+.chapter h1 { string-set: chapter content(); }
+h2, h3 { break-after: avoid; } figure, table, .equation { break-inside: avoid; }
+.footnote { float: footnote; font-size: 8.5pt; line-height: 1.35; }
+::footnote-call { content: counter(footnote); vertical-align: super; font-size: 70%; }
+::footnote-marker { content: counter(footnote) ". "; }
+img.math { vertical-align: middle; }
+div.mathblock { text-align: center; margin: .6em 0; }
+code.tex { font-size: 9pt; color: #333b48; }
+a { color: #0b5cad; text-decoration: none; }
+details > summary { display: none; }
+"""
+
+_INLINE = re.compile(r'<span class="math inline">(.*?)</span>', re.S)
+_DISPLAY = re.compile(r'<div class="math display">(.*?)</div>', re.S)
+_FN_ITEM = re.compile(r'<li id="(fn-[^"]+)" class="footnote-item">(.*?)</li>', re.S)
+_FN_REF = re.compile(r'<sup class="footnote-ref"><a href="#(fn-[^"]+)"[^>]*>\[[^\]]*\]</a></sup>')
+_BACKREF = re.compile(r'\s*<a href="#fnref-[^"]*" class="footnote-backref"[^>]*>.*?</a>', re.S)
+_IMG_SRC = re.compile(r'<img src="([^"]+)"')
+
+
+@cache
+def _math_svg(tex: str, display: bool) -> str | None:
+    """An SVG data URI for ``tex``, or None when mathtext cannot typeset it."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.mathtext import math_to_image
+
+    buf = io.BytesIO()
+    try:
+        math_to_image(f"${tex.strip()}$", buf, format="svg", prop=None)
+    except Exception:  # mathtext raises ValueError/ParseException for unsupported TeX
+        return None
+    svg = re.sub(rb"<metadata>.*?</metadata>", b"", buf.getvalue(), flags=re.S)
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
+
+
+def _typeset(fragment: str) -> str:
+    def swap(display: bool):  # type: ignore[no-untyped-def]
+        def inner(m: re.Match[str]) -> str:
+            tex = html.unescape(m.group(1))
+            uri = _math_svg(tex, display)
+            if uri is None:
+                code = f'<code class="tex">{html.escape(tex)}</code>'
+                return f'<div class="mathblock">{code}</div>' if display else code
+            img = f'<img class="math" src="{uri}" alt="{html.escape(tex)}">'
+            return f'<div class="mathblock">{img}</div>' if display else img
+
+        return inner
+
+    return _INLINE.sub(swap(False), _DISPLAY.sub(swap(True), fragment))
+
+
+def _footnotes(c: Chapter) -> dict[str, str]:
+    notes = {}
+    for fid, body in _FN_ITEM.findall(c.footnotes_html):
+        body = _BACKREF.sub("", body).strip()
+        body = re.sub(r"^<p>(.*)</p>$", r"\1", body, flags=re.S)
+        notes[fid] = body
+    return notes
+
+
+def _chapter_html(c: Chapter) -> str:
+    body = templates().get_template("chapter_body.html").module.chapter_body(  # type: ignore[attr-defined]
+        _without_footnotes(c), reveal=False
+    )
+    notes = _footnotes(c)
+    body = _FN_REF.sub(lambda m: f'<span class="footnote">{notes.get(m.group(1), "")}</span>', str(body))
+    folder = c.path.parent.resolve()
+
+    def absolute(m: re.Match[str]) -> str:
+        src = html.unescape(m.group(1))
+        if re.match(r"^[a-z]+:", src):
+            return m.group(0)
+        target = (folder / src).resolve()
+        return f'<img src="{html.escape(target.as_uri())}"' if target.is_file() else '<img src=""'
+
+    return f'<article class="chapter" id="ch-{c.slug}">{_typeset(_IMG_SRC.sub(absolute, body))}</article>'
+
+
+def _without_footnotes(c: Chapter) -> Chapter:
+    from dataclasses import replace
+
+    return replace(c, footnotes_html="")
+
+
+def book_html(book: Book) -> str:
+    toc = []
+    for part in book.parts:
+        if part.title:
+            toc.append(f'<li class="part">{html.escape(part.title)}</li>')
+        for c in part.chapters:
+            toc.append(f'<li><a href="#ch-{c.slug}">{html.escape(c.label)}</a></li>')
+    chapters = "".join(_chapter_html(c) for c in book.chapters)
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(book.title)}</title>"
+        f"<style>{stylesheet()}{PAGE_CSS}</style></head><body><div class=\"book\">"
+        f'<section class="cover"><h1>{html.escape(book.title)}</h1>'
+        f'<p class="subtitle">{html.escape(book.subtitle)}</p>'
+        f'<p class="author">{html.escape(book.author)}</p></section>'
+        f'<nav class="toc"><h2>Contents</h2><ol>{"".join(toc)}</ol></nav>'
+        f"{chapters}</div></body></html>"
+    )
+
+
+def render_pdf(book: Book, out: Path) -> int:
+    """Write the PDF atomically; return its page count."""
+    try:
+        from weasyprint import HTML
+    except OSError as e:  # Pango missing: WeasyPrint cannot load its libraries
+        raise ExportError(f"PDF export needs Pango (apt install libpango-1.0-0): {e}") from None
+    document = HTML(string=book_html(book), base_url=str(book.root)).render()
+    out = out.resolve()
+    with tempfile.NamedTemporaryFile(dir=out.parent, suffix=".pdf", delete=False) as tmp:
+        document.write_pdf(tmp.name)
+    Path(tmp.name).replace(out)
+    return len(document.pages)
