@@ -60,8 +60,14 @@ def test_export_import_round_trip(db: DB) -> None:
     assert doc["format"] == "mlsysbook-export" and doc["version"] == 1
     assert doc["profile"]["email"] == "ada@example.org"
     raw = json.dumps(doc)
-    assert portability.import_into(db, bob, portability.parse_export(raw)) == {"notes": 2, "reading": 0}
-    assert portability.import_into(db, bob, portability.parse_export(raw)) == {"notes": 0, "reading": 0}
+    assert portability.import_into(db, bob, portability.parse_export(raw)) == {
+        "notes": 2,
+        "reading": 0,
+    }
+    assert portability.import_into(db, bob, portability.parse_export(raw)) == {
+        "notes": 0,
+        "reading": 0,
+    }
     db.commit()
     got = {(n.title, n.body, n.ref) for n in notes.list_notes(db, bob)}
     assert got == {(n.title, n.body, n.ref) for n in notes.list_notes(db, ada)}

@@ -76,7 +76,8 @@ def write_site(book: Book, out: Path) -> str:
     if out.exists() and not out.is_dir():
         raise ExportError(f"{out} exists and is not a folder")
     env = templates()
-    tmp = Path(tempfile.mkdtemp(prefix=".mlsysbook-site-", dir=out.parent if out.parent.exists() else None))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".mlsysbook-site-", dir=out.parent))
     try:
         assets = tmp / "assets"
         shutil.copytree(ASSETS, assets)

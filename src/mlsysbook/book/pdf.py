@@ -93,11 +93,17 @@ def _footnotes(c: Chapter) -> dict[str, str]:
 
 
 def _chapter_html(c: Chapter) -> str:
-    body = templates().get_template("chapter_body.html").module.chapter_body(  # type: ignore[attr-defined]
-        _without_footnotes(c), reveal=False
+    body = (
+        templates()
+        .get_template("chapter_body.html")
+        .module.chapter_body(  # type: ignore[attr-defined]
+            _without_footnotes(c), reveal=False
+        )
     )
     notes = _footnotes(c)
-    body = _FN_REF.sub(lambda m: f'<span class="footnote">{notes.get(m.group(1), "")}</span>', str(body))
+    body = _FN_REF.sub(
+        lambda m: f'<span class="footnote">{notes.get(m.group(1), "")}</span>', str(body)
+    )
     folder = c.path.parent.resolve()
 
     def absolute(m: re.Match[str]) -> str:
@@ -107,7 +113,8 @@ def _chapter_html(c: Chapter) -> str:
         target = (folder / src).resolve()
         return f'<img src="{html.escape(target.as_uri())}"' if target.is_file() else '<img src=""'
 
-    return f'<article class="chapter" id="ch-{c.slug}">{_typeset(_IMG_SRC.sub(absolute, body))}</article>'
+    inner = _typeset(_IMG_SRC.sub(absolute, body))
+    return f'<article class="chapter" id="ch-{c.slug}">{inner}</article>'
 
 
 def _without_footnotes(c: Chapter) -> Chapter:
@@ -127,7 +134,7 @@ def book_html(book: Book) -> str:
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         f"<title>{html.escape(book.title)}</title>"
-        f"<style>{stylesheet()}{PAGE_CSS}</style></head><body><div class=\"book\">"
+        f'<style>{stylesheet()}{PAGE_CSS}</style></head><body><div class="book">'
         f'<section class="cover"><h1>{html.escape(book.title)}</h1>'
         f'<p class="subtitle">{html.escape(book.subtitle)}</p>'
         f'<p class="author">{html.escape(book.author)}</p></section>'
@@ -139,7 +146,7 @@ def book_html(book: Book) -> str:
 def render_pdf(book: Book, out: Path) -> int:
     """Write the PDF atomically; return its page count."""
     try:
-        from weasyprint import HTML
+        from weasyprint import HTML  # type: ignore[import-untyped]
     except OSError as e:  # Pango missing: WeasyPrint cannot load its libraries
         raise ExportError(f"PDF export needs Pango (apt install libpango-1.0-0): {e}") from None
     document = HTML(string=book_html(book), base_url=str(book.root)).render()

@@ -46,7 +46,21 @@ def text_of(fragment: str) -> str:
     return re.sub(r"\s+", " ", html.unescape(_TAG.sub(" ", fragment))).strip()
 
 
-_SKIP = {"a", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "dfn", "span", "figcaption", "cite"}
+_SKIP = {
+    "a",
+    "code",
+    "pre",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "dfn",
+    "span",
+    "figcaption",
+    "cite",
+}
 _PART = re.compile(r"(<[^>]+>)")
 _NAME = re.compile(r"^</?([a-zA-Z0-9]+)")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -15,7 +15,8 @@ app = typer.Typer(help="Read: check and build the book.", no_args_is_help=True)
 EXIT_PROBLEMS = 1
 
 PATH = typer.Argument(
-    None, help="The book's folder or _quarto.yml, or one chapter .qmd (default: the starter edition)."
+    None,
+    help="The book's folder or _quarto.yml, or one chapter .qmd (default: the starter edition).",
 )
 EXECUTE = typer.Option(
     False, "--execute", help="Run another book's Python cells (in a subprocess per chapter)."
@@ -58,7 +59,7 @@ def check(
         raise typer.Exit(EXIT_PROBLEMS)
 
 
-class Target(str, Enum):
+class Target(StrEnum):
     html = "html"
     pdf = "pdf"
 
@@ -78,10 +79,7 @@ def build(
     for d in b.errors:
         typer.echo(str(d), err=True)
     try:
-        if to is Target.html:
-            written = export.write_site(b, out)
-        else:
-            written = export.write_pdf(b, out)
+        written = export.write_site(b, out) if to is Target.html else export.write_pdf(b, out)
     except OSError as e:
         fail(f"cannot write {out}: {e.strerror or e}")
     except export.ExportError as e:

@@ -12,12 +12,13 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from mlsysbook import __version__
+from mlsysbook.book.export import ASSETS as BOOK_ASSETS
 from mlsysbook.config import Settings, load_settings
 from mlsysbook.store.db import make_engine, make_sessionmaker
 from mlsysbook.store.errors import StoreError
 from mlsysbook.web.middleware import TOO_LARGE, BodyLimit, SessionCookie
 from mlsysbook.web.pages import login_url, render, see_other
-from mlsysbook.web.routes import accounts, api, home, model, notes
+from mlsysbook.web.routes import accounts, api, home, model, notes, read
 from mlsysbook.web.visitor import csrf_guard
 
 log = logging.getLogger("mlsysbook.web")
@@ -52,10 +53,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db = make_sessionmaker(app.state.engine)
 
     static = Path(__file__).parent / "static"
+    app.mount("/static/book", StaticFiles(directory=BOOK_ASSETS), name="book-static")
     app.mount("/static", StaticFiles(directory=static), name="static")
-    for module in (home, accounts, notes, api, model):
+    for module in (home, accounts, notes, api, model, read):
         app.include_router(module.router)
     app.include_router(model.api)
+    app.include_router(read.api)
 
     app.add_middleware(SessionCookie)
     app.add_middleware(BodyLimit)

@@ -12,8 +12,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from mlsysbook import __version__
+from mlsysbook.book.export import TEMPLATES as BOOK_TEMPLATES
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+# The book's own templates come second: its chapter macro renders pages here too.
+TEMPLATES = Jinja2Templates(directory=[Path(__file__).parent / "templates", BOOK_TEMPLATES])
 TEMPLATES.env.auto_reload = False  # templates ship in the package; skip a stat per render
 
 
@@ -25,7 +27,12 @@ class NavItem:
 
 # One entry per section that exists on this server, in menu order; a pillar's section
 # (Read, Build, Model, Test, Labs, Teach) is added here when its pages land.
-NAV = (NavItem("Home", "/"), NavItem("Model", "/model"), NavItem("Notes", "/notes"))
+NAV = (
+    NavItem("Home", "/"),
+    NavItem("Read", "/read"),
+    NavItem("Model", "/model"),
+    NavItem("Notes", "/notes"),
+)
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
