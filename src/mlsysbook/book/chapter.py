@@ -663,7 +663,7 @@ class _State:
             self.p.warn(_line_token(self.p, c), f"unresolved cross-reference {c.content}")
             return f'<span class="xref missing">?{html.escape(c.content)}</span>'
         href = f"#{ref.id}" if ref.chapter == self.p.slug else f"../{ref.chapter}/#{ref.id}"
-        bare = c.content.startswith("@-") or c.content.startswith("-")
+        bare = bool(c.meta.get("bare"))
         if ref.kind == "sec" and ref.number and "." not in ref.number:
             text = f"Chapter {ref.number}"
         elif ref.kind in KIND_NAMES and ref.number:

@@ -158,19 +158,21 @@ def inline_tex(state: StateInline, silent: bool) -> bool:
 def crossref(state: StateInline, silent: bool) -> bool:
     """``@sec-x``, ``@Fig-x``, ``-@tbl-x``; citations ``@key`` / ``[@key]`` stay visible."""
     src, pos = state.src, state.pos
-    if src[pos] != "@" or (pos > 0 and (src[pos - 1].isalnum() or src[pos - 1] in "._")):
+    bare = src.startswith("-@", pos)  # -@fig-x: the number alone
+    at = pos + 1 if bare else pos
+    if src[at] != "@" or (pos > 0 and (src[pos - 1].isalnum() or src[pos - 1] in "._")):
         return False
-    m = _XREF.match(src, pos)
+    m = _XREF.match(src, at)
     if (m and m.group(2).lower() in XREF_KINDS) or (m and m.group(2).lower() in _custom(state)):
         if not silent:
             tok = state.push("xref", "", 0)
             kind = m.group(2)
-            tok.meta = {"id": f"{kind.lower()}-{m.group(3)}", "capital": kind[0].isupper()}
+            tok.meta = {"id": f"{kind.lower()}-{m.group(3)}", "bare": bare}
             tok.content = m.group(0)
         state.pos = m.end()
         return True
-    c = _CITE.match(src, pos)
-    if not c:
+    c = _CITE.match(src, at)
+    if bare or not c:
         return False
     if not silent:
         tok = state.push("citation", "", 0)
@@ -263,7 +265,7 @@ def make_parser() -> MarkdownIt:
     md.block.ruler.before("fence", "fenced_div", fenced_div, {"alt": ["paragraph"]})
     md.block.ruler.before("paragraph", "raw_tex", raw_tex, {"alt": ["paragraph"]})
     md.inline.ruler.before("escape", "inline_tex", inline_tex)
-    md.inline.ruler.before("link", "crossref", crossref)
+    md.inline.ruler.before("link", "crossref", crossref)  # at "@" and at "-@"
     md.core.ruler.after("block", "heading_attrs", core_heading_attrs)
     md.core.ruler.after("heading_attrs", "table_captions", core_table_captions)
     return md

@@ -37,6 +37,7 @@ h2, h3 { break-after: avoid; } figure, table, .equation { break-inside: avoid; }
 ::footnote-marker { content: counter(footnote) ". "; }
 img.math { vertical-align: middle; }
 div.mathblock { text-align: center; margin: .6em 0; }
+.equation .mathblock { flex: 1; margin: 0; }
 code.tex { font-size: 9pt; color: #333b48; }
 a { color: #0b5cad; text-decoration: none; }
 details > summary { display: none; }
@@ -56,11 +57,13 @@ def _math_svg(tex: str, display: bool) -> str | None:
     import matplotlib
 
     matplotlib.use("Agg")
+    from matplotlib.font_manager import FontProperties
     from matplotlib.mathtext import math_to_image
 
     buf = io.BytesIO()
+    size = FontProperties(size=13 if display else 11)
     try:
-        math_to_image(f"${tex.strip()}$", buf, format="svg", prop=None)
+        math_to_image(f"${tex.strip()}$", buf, format="svg", prop=size)
     except Exception:  # mathtext raises ValueError/ParseException for unsupported TeX
         return None
     svg = re.sub(rb"<metadata>.*?</metadata>", b"", buf.getvalue(), flags=re.S)

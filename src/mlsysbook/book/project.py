@@ -155,9 +155,12 @@ def load(
     else:
         config = find_config(path)
         cfg, toc = read_config(config)
-    root = config.parent
-    if toc and not (root / toc[0].path).exists() and (root.parent / toc[0].path).exists():
-        root = root.parent  # a profile config kept in config/ beside the project
+    # A profile config may sit in config/ beside the project: paths are relative to
+    # whichever folder holds more of the listed chapters.
+    root = max(
+        (config.parent, config.parent.parent),
+        key=lambda r: sum((r / e.path).is_file() for e in toc),
+    )
     trusted = root.resolve() == bundled_root().resolve()
     run_cells = trusted if execute is None else execute
     diags: list[Diagnostic] = []

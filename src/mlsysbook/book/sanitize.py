@@ -39,10 +39,12 @@ def clean(fragment: str) -> str:
 
 
 _TAG = re.compile(r"<[^>]+>")
+_ANCHOR = re.compile(r'<a class="anchor"[^>]*>#</a>')
 
 
 def text_of(fragment: str) -> str:
     """Visible text of a fragment (for search and plain-text fields)."""
+    fragment = _ANCHOR.sub("", fragment)
     return re.sub(r"\s+", " ", html.unescape(_TAG.sub(" ", fragment))).strip()
 
 

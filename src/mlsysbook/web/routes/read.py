@@ -125,6 +125,7 @@ async def chapter_page(
 ) -> Response:
     lib = await library()
     c = _chapter(lib, slug)
+    visitor.ensure_session()  # the progress forms need a CSRF token, guests included
     chosen = _path(lib, request.query_params.get("path"))
     order = list(chosen.chapters) if chosen else [x.slug for x in lib.book.chapters]
     i = order.index(c.slug) if c.slug in order else -1
