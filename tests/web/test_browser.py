@@ -85,3 +85,24 @@ def test_model_page_works_without_javascript(browser: Any, live_server: LiveServ
     page.wait_for_url("**batch=16**")
     assert page.get_by_role("heading", name="Operators: decode").is_visible()
     context.close()
+
+
+def test_reading_a_chapter(browser: Any, live_server: LiveServer) -> None:
+    """Math typeset by the local KaTeX, a glossary tooltip, progress marked with htmx."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(live_server.url + "/read/hw_acceleration/")
+    page.wait_for_function("document.querySelectorAll('.katex').length > 5")
+    assert page.locator("dfn.gloss").count() > 0
+    toggle = page.locator("form.progress-toggle").nth(1)
+    toggle.get_by_role("button").click()
+    page.wait_for_selector("form.progress-toggle button.done")
+    assert page.url.endswith("/read/hw_acceleration/")  # htmx: no navigation
+    page.goto(live_server.url + "/read")
+    assert "1/8 read" in page.content()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(live_server.url + "/read/hw_acceleration/#sec-hw_acceleration-roofline")
+    page.wait_for_function("document.querySelectorAll('.katex').length > 5")
+    page.screenshot(path=str(ARTIFACTS / "read-chapter.png"))
+    assert errors == []  # CSP allows everything the reader needs

@@ -17,9 +17,10 @@ def test_home_explains_the_platform_without_a_session(client: TestClient) -> Non
 
 def test_nav_lists_only_what_exists(client: TestClient) -> None:
     r = client.get("/")
-    for pillar in ("/read", "/build", "/labs", "/teach"):
+    for pillar in ("/build", "/labs", "/teach"):
         assert f'href="{pillar}"' not in r.text
-    assert 'href="/notes"' in r.text
+    for landed in ("/read", "/model", "/notes"):
+        assert f'href="{landed}"' in r.text
 
 
 def test_assets_are_local(client: TestClient) -> None:

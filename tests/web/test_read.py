@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import re
+import shutil
+import urllib.request
 from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import parse_qsl
 
 import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
+from mlsysbook.cli.main import app
+from tests.book.conftest import SERVING, write_book
 from tests.book.test_starter_edition import starter
+from tests.conftest import start_server, stop_server
 from tests.web.conftest import csrf, login, logout, signup
 
 MakeClient = Callable[..., TestClient]
@@ -169,3 +176,25 @@ def test_junk_queries_never_500(client: TestClient, q: str, path: str) -> None:
 @pytest.mark.parametrize("slug", ["%00", "serving%2F..", "a" * 300])
 def test_odd_chapter_names(client: TestClient, slug: str) -> None:
     assert client.get(f"/read/{slug}/").status_code in (404, 400)
+
+
+def test_serve_another_book(tmp_path: Path) -> None:
+    """`mlsysbook serve --book PATH`: the textbook's own chapter, cells shown, not run."""
+    if not SERVING.exists():
+        pytest.skip("textbook fixtures not present")
+    root = write_book(tmp_path / "tb", {})
+    shutil.copy(SERVING, root / "model_serving.qmd")
+    (root / "_quarto.yml").write_text(
+        "book:\n  title: Borrowed\n  chapters:\n    - model_serving.qmd\n", encoding="utf-8"
+    )
+    server = start_server(tmp_path / "var", "--book", str(root))
+    try:
+        with urllib.request.urlopen(server.url + "/read/model_serving/", timeout=30) as r:
+            page = r.read().decode()
+        assert "Model Serving" in page and "living placeholder" in page
+        with urllib.request.urlopen(server.url + "/read", timeout=30) as r:
+            assert "Borrowed" in r.read().decode()
+    finally:
+        stop_server(server)
+    r = CliRunner().invoke(app, ["serve", "--book", str(tmp_path / "nothing")])
+    assert r.exit_code == 2 and "no such file or directory" in r.output

@@ -294,8 +294,8 @@ def render(p: Parsed, refs: dict[str, Ref], opts: RenderOptions, part: str) -> C
         for c in inline:
             expr = c.content[len("{python}") :].strip()
             if expr in outcome.value_errors:
-                line = next((t for t in tokens if c in (t.children or [])), None)
-                p.warn(line, f"inline `{expr}` fails: {outcome.value_errors[expr]}", "error")
+                why = outcome.value_errors[expr]
+                p.warn(_line_token(p, c), f"inline `{expr}` fails: {why}", "error")
     state = _State(p, refs, opts, outcome, [f.content for f in fences])
 
     # split at top-level ## headings; footnotes go last
@@ -637,9 +637,11 @@ class _State:
             code = highlight(_strip_options(tok.content), "python") if echo is True else ""
             return f'<div class="cell">{code}{out}</div>\n' if code or out else ""
         # not executed: show the code folded, so a reader sees where numbers come from
+        # (plain, not highlighted: a textbook chapter has hundreds of these)
+        code = html.escape(_strip_options(tok.content))
         return (
             '<details class="cell cell-not-run"><summary>Python cell (not run)</summary>'
-            f"{highlight(_strip_options(tok.content), 'python')}</details>\n"
+            f'<div class="highlight"><pre><code>{code}</code></pre></div></details>\n'
         )
 
     # -- inline tokens
@@ -722,10 +724,13 @@ def _strip_options(code: str) -> str:
 
 
 def _line_token(p: Parsed, child: Token) -> Token | None:
-    for t in p.tokens:
-        if t.type == "inline" and child in (t.children or []):
-            return t
-    return None
+    """The block token holding an inline one (it carries the line number)."""
+    if "parents" not in p.env:
+        p.env["parents"] = {
+            id(c): t for t in p.tokens if t.type == "inline" for c in t.children or []
+        }
+    parent: Token | None = p.env["parents"].get(id(child))
+    return parent
 
 
 def _make_inline_md() -> MarkdownIt:

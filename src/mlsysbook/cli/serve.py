@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import typer
 
 from mlsysbook.cli.common import DATABASE_URL, fail, settings
@@ -15,12 +18,32 @@ def serve(
     ),
     database_url: str | None = DATABASE_URL,
     migrate: bool = typer.Option(True, help="Apply pending migrations before starting."),
+    book: Path | None = typer.Option(
+        None,
+        "--book",
+        help="Serve this Quarto book (a checkout of the textbook, or its _quarto.yml) "
+        "instead of the starter edition.",
+    ),
+    execute: bool = typer.Option(
+        False, "--execute", help="Run that book's Python cells (in a subprocess per chapter)."
+    ),
 ) -> None:
     """Serve the web app (migrations are applied first)."""
     import uvicorn
 
     from mlsysbook.cli.db import apply_migrations
 
+    if book is not None:
+        from mlsysbook.book.project import BookError, find_config
+        from mlsysbook.web.routes.read import BOOK_ENV, EXECUTE_ENV
+
+        try:
+            find_config(book)  # fail now with a clear message, not on the first page view
+        except BookError as e:
+            fail(str(e))
+        # Workers are separate processes: they read the book's location from the environment.
+        os.environ[BOOK_ENV] = str(book.resolve())
+        os.environ[EXECUTE_ENV] = "1" if execute else "0"
     s = settings(database_url)
     if migrate:
         apply_migrations(s.database_url)
