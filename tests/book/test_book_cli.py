@@ -60,6 +60,7 @@ def test_static_site_is_self_contained(site: Path) -> None:
         assert 'href="/' not in html and 'src="/' not in html  # relative: works from file://
         assert "http://" not in html.split("<main", 1)[0]
     assert (site / "hw_acceleration" / "images" / "roofline.svg").is_file()
+    assert "Arithmetic intensity" in (site / "book-index.html").read_text()
     assert (site / "assets" / "katex" / "katex.min.js").is_file()
     index = (site / "assets" / "search-index.js").read_text()
     assert index.startswith("window.SEARCH_INDEX=") and "roofline" in index
@@ -107,6 +108,7 @@ def test_pdf_has_every_chapter(tmp_path: Path) -> None:
     for n, title in enumerate(titles, 1):
         assert f"CHAPTER {n}" in text.upper() and title in text
     assert "Contents" in text and "Figure 13.1" in text
+    assert "Arithmetic intensity" in text.split("Index")[-1]  # the back-of-book index
     # render the cover and a chapter opening to images and check they are not blank
     subprocess.run(
         ["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "4", str(pdf), str(tmp_path / "p")],

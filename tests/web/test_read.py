@@ -142,6 +142,11 @@ def test_glossary(client: TestClient) -> None:
     assert client.get("/read/glossary").text.count("<dt") > 150
 
 
+def test_back_of_book_index(client: TestClient) -> None:
+    page = client.get("/read/index").text
+    assert page.count("<dt>") > 50 and 'href="/read/serving/#sec-serving' in page
+
+
 def test_chapter_images_only(client: TestClient) -> None:
     r = client.get("/read/hw_acceleration/images/roofline.svg")
     assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")

@@ -86,9 +86,11 @@ def write_site(book: Book, out: Path) -> str:
         (assets / "search-index.js").write_text(f"window.SEARCH_INDEX={index};\n", encoding="utf-8")
         page = env.get_template("site/index.html").render(book=book, up="")
         (tmp / "index.html").write_text(page, encoding="utf-8")
-        for name in ("search", "glossary"):
-            terms = sorted(book.glossary.items())
-            text = env.get_template(f"site/{name}.html").render(book=book, up="", terms=terms)
+        terms, entries = sorted(book.glossary.items()), book.index()
+        for name in ("search", "glossary", "book-index"):
+            text = env.get_template(f"site/{name}.html").render(
+                book=book, up="", terms=terms, entries=entries
+            )
             (tmp / f"{name}.html").write_text(text, encoding="utf-8")
         chapters = book.chapters
         for i, c in enumerate(chapters):

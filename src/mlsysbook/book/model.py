@@ -97,6 +97,17 @@ class Book:
     def errors(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.level == "error"]
 
+    def index(self) -> list[tuple[str, list[tuple[Chapter, str]]]]:
+        """The back-of-book index from ``\\index{Term!sub}`` entries: (heading, places)
+        sorted case-insensitively; "Term!sub" reads "Term, sub"."""
+        places: dict[str, list[tuple[Chapter, str]]] = {}
+        for c in self.chapters:
+            for term, section in c.index_terms:
+                heading = ", ".join(p.strip() for p in term.split("!") if p.strip())
+                if heading and (c, section) not in places.setdefault(heading, []):
+                    places[heading].append((c, section))
+        return sorted(places.items(), key=lambda kv: kv[0].lower())
+
     @property
     def glossary(self) -> dict[str, Term]:
         """Every chapter's terms, first definition wins, keyed by lower-case term."""

@@ -41,6 +41,9 @@ div.mathblock { text-align: center; margin: .6em 0; }
 code.tex { font-size: 9pt; color: #333b48; }
 a { color: #0b5cad; text-decoration: none; }
 details > summary { display: none; }
+.index { break-before: page; } .index dl { columns: 2; font-size: 9pt; }
+.index dt { break-after: avoid; } .index dd { margin: 0 0 .2em 1em; }
+a.pageref::after { content: target-counter(attr(href), page); }
 """
 
 _INLINE = re.compile(r'<span class="math inline">(.*?)</span>', re.S)
@@ -134,6 +137,13 @@ def book_html(book: Book) -> str:
         for c in part.chapters:
             toc.append(f'<li><a href="#ch-{c.slug}">{html.escape(c.label)}</a></li>')
     chapters = "".join(_chapter_html(c) for c in book.chapters)
+    entries = "".join(
+        f"<dt>{html.escape(heading)}</dt><dd>"
+        + ", ".join(f'<a class="pageref" href="#{html.escape(s)}"></a>' for _, s in places)
+        + "</dd>"
+        for heading, places in book.index()
+    )
+    index = f'<section class="index"><h1>Index</h1><dl>{entries}</dl></section>' if entries else ""
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         f"<title>{html.escape(book.title)}</title>"
@@ -142,7 +152,7 @@ def book_html(book: Book) -> str:
         f'<p class="subtitle">{html.escape(book.subtitle)}</p>'
         f'<p class="author">{html.escape(book.author)}</p></section>'
         f'<nav class="toc"><h2>Contents</h2><ol>{"".join(toc)}</ol></nav>'
-        f"{chapters}</div></body></html>"
+        f"{chapters}{index}</div></body></html>"
     )
 
 

@@ -113,6 +113,12 @@ async def glossary_page(request: Request) -> Response:
     return render(request, "read_glossary.html", q=q, terms=lib.index.glossary(q, limit=1000))
 
 
+@router.get("/read/index", response_class=HTMLResponse)
+async def book_index(request: Request) -> Response:
+    lib = await library()
+    return render(request, "read_book_index.html", entries=lib.book.index())
+
+
 @router.get("/read/{slug}")
 async def chapter_redirect(request: Request, slug: str) -> Response:
     query = f"?{request.url.query}" if request.url.query else ""
