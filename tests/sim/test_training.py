@@ -70,3 +70,14 @@ def test_larger_training_batch_never_needs_less_memory(b: int, more: int) -> Non
     large = train_step(lm(), gpu(), batch=b + more, seq_len=128)
     assert large.memory.total_bytes >= small.memory.total_bytes
     assert large.step_s >= small.step_s
+
+
+def test_a_vision_transformer_sees_its_patches_not_seq_len() -> None:
+    """ViT-B/16 at 224 px: 196 patches + the class token, whatever seq_len says."""
+    from mlsysbook import sim
+
+    a = sim.train_step("vit-b-16", "a100-80gb", batch=64, seq_len=2048)
+    b = sim.train_step("vit-b-16", "a100-80gb", batch=64, seq_len=16)
+    assert a.seq_len == b.seq_len == 197 and a.memory.total_bytes == b.memory.total_bytes
+    r = sim.evaluate("vit-b-16", "a100-80gb", batch=8, seq_len=4096)
+    assert r.seq_len == 197

@@ -263,6 +263,8 @@ def evaluate(
         )
 
     tf = a if isinstance(a, Transformer) else None
+    if tf is not None and tf.patch is not None:
+        seq_len = tf.patch.tokens  # an image fixes a vision transformer's sequence
     fwd = graph.forward(mdl, batch, seq_len, fused=engine != "eager")
     ops = tensor_parallel(fwd, tf, batch * seq_len, devices)
     times = time_step(ops, s.m, s.p, s.link)

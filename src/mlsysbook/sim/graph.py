@@ -208,5 +208,5 @@ def forward(
     if isinstance(a, CNN):
         return cnn_pass(a, batch, fused=fused)
     if a.encoder_only:
-        return encoder_pass(a, batch, a.patch.count + 1 if a.patch else seq)
+        return encoder_pass(a, batch, a.patch.tokens if a.patch else seq)
     return decoder_step(a, Step(batch, seq), all_logits=all_logits)

@@ -45,6 +45,11 @@ class Patch(Entry):
     def count(self) -> int:
         return (self.image // self.size) ** 2
 
+    @property
+    def tokens(self) -> int:
+        """The sequence a vision transformer sees: every patch plus the class token."""
+        return self.count + 1
+
 
 class Transformer(Entry):
     kind: Literal["transformer"]

@@ -140,8 +140,10 @@ def train_step(
         raise ValueError(f"training in {s.p.weights} is not modelled: use fp32, bf16, fp16 or fp8")
     mdl, a = s.model, s.model.architecture
     lm = mdl.is_language_model
-    seq = seq_len if isinstance(a, Transformer) else 1
     tf = a if isinstance(a, Transformer) else None
+    if tf is not None and tf.patch is not None:
+        seq_len = tf.patch.tokens  # an image fixes a vision transformer's sequence
+    seq = seq_len if tf is not None else 1
     fwd = graph.forward(mdl, batch, seq_len, fused=False, all_logits=True)
     passes = 4 if recompute else 3  # forward + 2 x backward (+ a recomputed forward)
     params = param_count(mdl).total
