@@ -31,7 +31,7 @@ def test_check_exit_codes(tmp_path: Path) -> None:
     assert r.exit_code == 2 and "no _quarto.yml here" in r.output
     (tmp_path / "_quarto.yml").write_text("book: [unclosed\n")
     r = runner.invoke(app, ["book", "check", str(tmp_path)])
-    assert r.exit_code == 2 and "_quarto.yml:2: not valid YAML" in r.output
+    assert r.exit_code == 2 and "_quarto.yml line 2: not valid YAML" in r.output
 
     warn = write_book(tmp_path / "warn", {"a": "# A {#sec-a}\n\nSee @sec-gone.\n"})
     r = runner.invoke(app, ["book", "check", str(warn)])

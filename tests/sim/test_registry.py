@@ -193,7 +193,7 @@ def test_missing_user_directory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
 
 
 def test_registry_yaml_cache_is_invalidated_by_edits(tmp_path: Path) -> None:
-    from mlsysbook.sim.yamlfile import cache_dir, load_yaml_cached
+    from mlsysbook.yamlfile import cache_dir, load_yaml_cached
 
     path = tmp_path / "x.yaml"
     path.write_text("- name: A\n  n: 1\n")

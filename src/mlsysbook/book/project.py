@@ -14,6 +14,7 @@ import yaml
 from mlsysbook.book import chapter as ch
 from mlsysbook.book.markdown import XREF_KINDS, make_parser
 from mlsysbook.book.model import Book, Diagnostic, Part, ReadingPath, Ref
+from mlsysbook.yamlfile import load_yaml
 
 CONFIG_NAMES = ("_quarto.yml", "_quarto.yaml")
 # Where a checkout of the textbook's repository keeps its Quarto project.
@@ -73,14 +74,7 @@ def _entries(items: Any, part: str, appendix: bool, front: bool) -> list[TocEntr
 
 
 def read_config(config: Path) -> tuple[dict[str, Any], list[TocEntry]]:
-    try:
-        cfg = yaml.safe_load(config.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as e:
-        raise BookError(f"{config}: cannot read ({e})") from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        raise BookError(f"{config}{line}: not valid YAML ({getattr(e, 'problem', e)})") from None
+    cfg = load_yaml(config, BookError)
     if not isinstance(cfg, dict):
         raise BookError(f"{config}: expected a mapping of settings")
     if isinstance(cfg.get("book"), dict):

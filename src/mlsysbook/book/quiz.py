@@ -4,12 +4,13 @@ optional keys our own chapters add so answers can be graded: ``blank``/``accept`
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from mlsysbook.book.sidefiles import SideFileError, read_json
 
 QuestionType = Literal["MCQ", "TF", "SHORT", "FILL", "ORDER", "CALC"]
 
@@ -68,24 +69,13 @@ class QuizFile(BaseModel):
     sections: list[QuizSection]
 
 
-class QuizError(ValueError):
+class QuizError(SideFileError):
     pass
 
 
 def load_quiz(path: Path) -> dict[str, list[Question]]:
     """Questions by section id (without the leading ``#``)."""
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as e:
-        raise QuizError(f"cannot read ({e})") from None
-    except json.JSONDecodeError as e:
-        raise QuizError(f"line {e.lineno}: not valid JSON ({e.msg})") from None
-    try:
-        quiz = QuizFile.model_validate(raw)
-    except ValidationError as e:
-        first = e.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise QuizError(f"{where}: {first['msg']}") from None
+    quiz = read_json(path, QuizFile, QuizError)
     version = quiz.metadata.get("schema_version", 2)
     if version != 2:
         raise QuizError(f"schema_version {version!r} is not supported (expected 2)")

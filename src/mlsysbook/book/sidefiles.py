@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
+
+from mlsysbook.yamlfile import load_yaml
 
 
 class Term(BaseModel):
@@ -29,28 +30,29 @@ class SideFileError(ValueError):
     pass
 
 
-def load_glossary(path: Path) -> list[Term]:
+M = TypeVar("M", bound=BaseModel)
+
+
+def read_json(path: Path, schema: type[M], error: type[Exception]) -> M:
+    """A JSON side file validated against ``schema``; ``error`` says where it is wrong."""
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        return GlossaryFile.model_validate(raw).terms
+        return schema.model_validate(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, UnicodeDecodeError) as e:
-        raise SideFileError(f"cannot read ({e})") from None
+        raise error(f"cannot read ({e})") from None
     except json.JSONDecodeError as e:
-        raise SideFileError(f"line {e.lineno}: not valid JSON ({e.msg})") from None
+        raise error(f"line {e.lineno}: not valid JSON ({e.msg})") from None
     except ValidationError as e:
         first = e.errors()[0]
-        raise SideFileError(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+        raise error(f"{'.'.join(map(str, first['loc'])) or 'document'}: {first['msg']}") from None
+
+
+def load_glossary(path: Path) -> list[Term]:
+    return read_json(path, GlossaryFile, SideFileError).terms
 
 
 def load_concepts(path: Path) -> dict[str, list[str]]:
     """``concept_map:`` lists (primary/secondary concepts, technical terms…)."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as e:
-        raise SideFileError(f"cannot read ({e})") from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        raise SideFileError(f"line {mark.line + 1 if mark else '?'}: not valid YAML") from None
+    raw = load_yaml(path, SideFileError)
     cmap = raw.get("concept_map") if isinstance(raw, dict) else None
     if not isinstance(cmap, dict):
         raise SideFileError("expected a 'concept_map:' mapping")

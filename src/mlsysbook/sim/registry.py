@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from mlsysbook.sim.device import Hardware
 from mlsysbook.sim.models import Model
-from mlsysbook.sim.yamlfile import load_yaml_cached
+from mlsysbook.yamlfile import load_yaml_cached
 
 BUILTIN = Path(__file__).parent / "registry"
 ENV = "MLSYSBOOK_SIM_REGISTRY"

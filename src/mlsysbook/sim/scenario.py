@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from mlsysbook.sim.evaluate import evaluate
 from mlsysbook.sim.precision import NAMES
 from mlsysbook.sim.training import train_step
-from mlsysbook.sim.yamlfile import load_yaml
+from mlsysbook.yamlfile import load_yaml
 
 OPS: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le,

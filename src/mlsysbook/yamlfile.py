@@ -1,4 +1,5 @@
-"""Reading the simulator's YAML files with errors that name the file and line."""
+"""Reading YAML files with errors that name the file and line (the simulator's
+registries and scenarios, the book's config and concept maps)."""
 
 from __future__ import annotations
 
