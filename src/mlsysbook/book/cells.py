@@ -13,6 +13,7 @@ import io
 import json
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,8 +33,16 @@ def _message(e: BaseException) -> str:
     return f"{type(e).__name__}: {e}".strip().rstrip(":")
 
 
+_STDOUT = threading.Lock()  # redirect_stdout swaps the one sys.stdout: one runner at a time
+
+
 def run(cells: list[str], exprs: list[str], name: str = "chapter") -> Outcome:
     """Execute here, in a fresh namespace."""
+    with _STDOUT:
+        return _run(cells, exprs, name)
+
+
+def _run(cells: list[str], exprs: list[str], name: str) -> Outcome:
     ns: dict[str, Any] = {"__name__": "__chapter__"}
     out = Outcome()
     for i, code in enumerate(cells, 1):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+import string
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,7 +66,7 @@ def split_front_matter(text: str) -> tuple[str, str, int]:
 def parse(path: Path, slug: str, md: MarkdownIt, xref_kinds: tuple[str, ...]) -> Parsed:
     diags: list[Diagnostic] = []
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is not content
     except (OSError, UnicodeDecodeError) as e:
         diags.append(Diagnostic("error", path, 0, f"cannot read the chapter ({e})"))
         text = ""
@@ -129,7 +130,14 @@ def number(p: Parsed, chapter_number: str | None, refs: dict[str, Ref]) -> None:
         return f"{prefix}{counters[kind]}"
 
     tokens = p.tokens
+    floats: list[str | None] = []  # per open div: its figure number, if it is a figure
+    letters: dict[str, int] = {}  # sub-figures seen in each figure
     for i, tok in enumerate(tokens):
+        if tok.type == "div_close":
+            if floats:
+                floats.pop()
+            continue
+        parent = next((f for f in reversed(floats) if f), None)
         if tok.type == "heading_open":
             level = int(tok.tag[1])
             attrs: Attrs = tok.meta.get("attrs") or Attrs()
@@ -154,14 +162,17 @@ def number(p: Parsed, chapter_number: str | None, refs: dict[str, Ref]) -> None:
         elif tok.type == "div_open":
             attrs = tok.meta["attrs"]
             kind = attrs.id.split("-", 1)[0] if "-" in attrs.id else ""
+            figure = None
             if kind in counters or attrs.kv.get("fig-cap") or attrs.kv.get("tbl-cap"):
                 kind = kind if kind in counters else ("fig" if "fig-cap" in attrs.kv else "tbl")
                 num = float_number(kind)
                 tok.meta.update(kind=kind, number=num)
+                figure = num if kind == "fig" else None
                 if attrs.id:
                     add(attrs.id, kind, num, attrs.kv.get(f"{kind}-cap", ""), tok)
             elif attrs.id:
                 add(attrs.id, kind or "div", "", attrs.kv.get("title", ""), tok)
+            floats.append(figure)
         elif tok.type == "table_open" and tok.meta.get("caption") is not None:
             num = float_number("tbl")
             tok.meta["number"] = num
@@ -178,9 +189,13 @@ def number(p: Parsed, chapter_number: str | None, refs: dict[str, Ref]) -> None:
                 tok.type, tokens[i + 2].type = "figure_open", "figure_close"
                 tok.meta["image"] = img
                 if fig_id.startswith("fig-"):
-                    num = float_number("fig")
-                    tok.meta["number"] = num
-                    add(fig_id, "fig", num, img.content, tok)
+                    if parent:  # a sub-figure: (a), (b)… of the figure around it
+                        letters[parent] = letters.get(parent, 0) + 1
+                        letter = f"({string.ascii_lowercase[(letters[parent] - 1) % 26]})"
+                        tok.meta.update(number=parent + letter, letter=letter)
+                    else:
+                        tok.meta["number"] = float_number("fig")
+                    add(fig_id, "fig", tok.meta["number"], img.content, tok)
         elif tok.type == "fence" and tok.info.strip().startswith("{"):
             opts = cell_options(tok.content)
             label = str(opts.get("label", ""))
@@ -238,7 +253,8 @@ def _visible(attrs: Attrs, fmt: str) -> bool:
     return True
 
 
-def _drop_hidden(tokens: list[Token], fmt: str) -> list[Token]:
+def drop_hidden(tokens: list[Token], fmt: str) -> list[Token]:
+    """Leave out ``.content-visible``/``.content-hidden`` blocks not meant for ``fmt``."""
     out: list[Token] = []
     skip = 0
     for tok in tokens:
@@ -277,7 +293,7 @@ def _is_cell(info: str) -> bool:
 
 
 def render(p: Parsed, refs: dict[str, Ref], opts: RenderOptions, part: str) -> Chapter:
-    tokens = _drop_hidden(p.tokens, opts.output_format)
+    tokens = p.tokens
     fences, inline = _python_cells(tokens)
     outcome: cells.Outcome | None = None
     if opts.execute and (fences or inline):
@@ -344,6 +360,12 @@ def render(p: Parsed, refs: dict[str, Ref], opts: RenderOptions, part: str) -> C
             purpose = _purpose(toks)
     objectives = state.objectives
     footnotes_html = sanitize.clean(state.render(foot)) if foot else ""
+    notes: dict[str, str] = {}  # each note on its own (the PDF sets them at the page foot)
+    for k, tok in enumerate(foot):
+        if tok.type == "footnote_open":
+            end = next(j for j in range(k, len(foot)) if foot[j].type == "footnote_close")
+            inner = [t for t in foot[k + 1 : end] if t.type != "footnote_anchor"]
+            notes[f"fn-{p.slug}-{tok.meta['id'] + 1}"] = sanitize.clean(state.render(inner))
 
     glossary = _side(p, "glossary", load_glossary, [])
     spellings = {
@@ -376,6 +398,7 @@ def render(p: Parsed, refs: dict[str, Ref], opts: RenderOptions, part: str) -> C
         intro_html=intro_html,
         sections=sections,
         footnotes_html=footnotes_html,
+        footnotes=notes,
         glossary=glossary,
         concepts=concepts,
         index_terms=state.index_terms,
@@ -548,6 +571,8 @@ class _State:
         img: Token = opener.meta["image"]
         caption = self.inline(img.children or [])
         num = opener.meta.get("number")
+        if opener.meta.get("letter"):
+            return f"<figcaption>{opener.meta['letter']} {caption}</figcaption></figure>\n"
         if num:
             label = f'<span class="float-label">Figure {num}</span>'
             return f"<figcaption>{label}: {caption}</figcaption></figure>\n"
@@ -603,6 +628,9 @@ class _State:
 
     def r_fence(self, tok: Token, tokens: list[Token], i: int) -> str:
         lang, info = _lang(tok.info), tok.info.strip()
+        raw = re.match(r"^\{=(\w+)\}", info)
+        if raw:  # ```{=html} passes through (then the sanitiser); other formats are dropped
+            return tok.content if raw.group(1) == "html" else ""
         if _is_cell(info) and lang == "python":
             return self._python_cell(tok)
         if lang == "tikz" or (lang in ("dot", "mermaid") and _is_cell(info)):
@@ -621,6 +649,20 @@ class _State:
         return highlight(tok.content, lang)
 
     def _python_cell(self, tok: Token) -> str:
+        body = self._cell_body(tok)
+        label, num = tok.meta.get("label"), tok.meta.get("number")
+        if not label:
+            return body
+        # a cell that makes a figure or table: keep its number and caption on the page
+        kind = str(label).split("-", 1)[0]
+        cap = str(cell_options(tok.content).get(f"{kind}-cap", ""))
+        note = "" if body else '<p class="diagram-note">Drawn by the book\'s Python code.</p>'
+        return (
+            f'<figure class="float {kind}" id="{html.escape(str(label))}">{body}{note}'
+            f"{self._caption(kind, str(num), cap)}</figure>\n"
+        )
+
+    def _cell_body(self, tok: Token) -> str:
         idx = self.cell_no
         self.cell_no += 1
         opts = cell_options(tok.content)
@@ -667,7 +709,7 @@ class _State:
         href = f"#{ref.id}" if ref.chapter == self.p.slug else f"../{ref.chapter}/#{ref.id}"
         bare = bool(c.meta.get("bare"))
         if ref.kind == "sec" and ref.number and "." not in ref.number:
-            text = f"Chapter {ref.number}"
+            text = f"{'Appendix' if ref.number.isalpha() else 'Chapter'} {ref.number}"
         elif ref.kind in KIND_NAMES and ref.number:
             text = ref.number if bare else f"{KIND_NAMES[ref.kind]} {ref.number}"
         else:

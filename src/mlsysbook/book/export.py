@@ -18,6 +18,8 @@ from mlsysbook.book.model import Book, Chapter
 ASSETS = Path(__file__).parent / "assets"
 TEMPLATES = Path(__file__).parent / "templates"
 _IMG = re.compile(r'<img src="([^"]+)"')
+_OTHER_CHAPTER = re.compile(r'href="\.\./([A-Za-z0-9_-]+)/#')
+MARKER = ".mlsysbook-site"  # marks a folder a rebuild may replace
 
 
 class ExportError(Exception):
@@ -75,6 +77,10 @@ def write_site(book: Book, out: Path) -> str:
     out = out.resolve()
     if out.exists() and not out.is_dir():
         raise ExportError(f"{out} exists and is not a folder")
+    if out.exists() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise ExportError(f"{out} is not empty and holds no earlier site: choose a new folder")
+    if book.root.resolve().is_relative_to(out):
+        raise ExportError(f"{out} holds the book itself: write the site somewhere else")
     env = templates()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".mlsysbook-site-", dir=out.parent))
@@ -82,6 +88,7 @@ def write_site(book: Book, out: Path) -> str:
         assets = tmp / "assets"
         shutil.copytree(ASSETS, assets)
         (assets / "book.css").write_text(stylesheet(), encoding="utf-8")
+        (tmp / MARKER).write_text("Written by `mlsysbook book build`; rebuilding replaces it.\n")
         index = json.dumps(search_index(book), ensure_ascii=False).replace("</", "<\\/")
         (assets / "search-index.js").write_text(f"window.SEARCH_INDEX={index};\n", encoding="utf-8")
         page = env.get_template("site/index.html").render(book=book, up="")
@@ -103,6 +110,7 @@ def write_site(book: Book, out: Path) -> str:
                 prev=chapters[i - 1] if i else None,
                 next=chapters[i + 1] if i + 1 < len(chapters) else None,
             )
+            text = _OTHER_CHAPTER.sub(r'href="../\1/index.html#', text)  # file:// has no index
             (folder / "index.html").write_text(text, encoding="utf-8")
             for rel in _images(c):
                 _safe_copy(c.path.parent, rel, folder)

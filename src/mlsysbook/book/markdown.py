@@ -29,13 +29,16 @@ _TEX_LINE = re.compile(r"^(?:\\[A-Za-z@]+\*?(?:\[[^\]]*\])?(?:\{[^{}]*\})*\s*)+$
 XREF_KINDS = ("sec", "fig", "tbl", "eq", "lst", "thm", "lem", "def", "exm", "exr", "nb")
 _XREF = re.compile(r"@(-?)([A-Za-z]+)-([A-Za-z0-9_](?:[A-Za-z0-9_:.-]*[A-Za-z0-9_])?)")
 _CITE = re.compile(r"@([A-Za-z0-9_](?:[A-Za-z0-9_:.-]*[A-Za-z0-9_])?)")
+_RAW_INLINE = re.compile(r"(?<!`)`([^`\n]+)`\{=(latex|tex|html|openxml|docx)\}")
 _EQ_LABEL = re.compile(r"\$\$[ \t]*\{#(eq-[^\s}]+)[^}]*\}[ \t]*$", re.M)
 
 
 def normalise_source(text: str) -> str:
     """Line-preserving rewrites done before parsing: Pandoc's ``$$ {#eq-x}`` equation
-    label becomes dollarmath's ``$$ (eq-x)``; tabs and CRLF are normalised."""
+    label becomes dollarmath's ``$$ (eq-x)``; raw inline TeX (`` `\\newpage`{=latex} ``)
+    is dropped and raw inline HTML kept (the sanitiser still sees it); CRLF normalised."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _RAW_INLINE.sub(lambda m: m.group(1) if m.group(2) == "html" else "", text)
     return _EQ_LABEL.sub(r"$$ (\1)", text)
 
 
@@ -57,7 +60,8 @@ def fenced_div(state: StateBlock, start: int, end: int, silent: bool) -> bool:
             break
         text = _line(state, line)
         if fence:
-            if text.startswith(fence) and not text[len(fence) :].strip():
+            run = len(text) - len(text.lstrip(fence[0]))
+            if run >= len(fence) and not text[run:].strip():
                 fence = ""
         elif f := _FENCE.match(text):
             fence = f.group(1)
@@ -245,7 +249,13 @@ def make_parser() -> MarkdownIt:
         ["table", "strikethrough"]
     )
     md.use(footnote_plugin)
-    md.use(dollarmath_plugin, allow_labels=True, allow_space=True, allow_digits=False)
+    md.use(
+        dollarmath_plugin,
+        allow_labels=True,
+        allow_space=True,
+        allow_digits=False,
+        double_inline=True,
+    )
     md.use(attrs_plugin, after=("image", "code_inline", "link_close"))
     # Pandoc lets $$…$$ start on the line after text; markdown-it needs it allowed to
     # interrupt a paragraph.

@@ -57,6 +57,7 @@ class Chapter:
     intro_html: str  # anything before the first section
     sections: list[Section]
     footnotes_html: str
+    footnotes: dict[str, str]  # note id ("fn-<slug>-<n>") -> its HTML
     glossary: list[Term]
     concepts: dict[str, list[str]]
     index_terms: list[tuple[str, str]]  # (term, section id)

@@ -11,6 +11,9 @@ import re
 import tempfile
 from functools import cache
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from mlsysbook.book.export import ExportError, stylesheet, templates
 from mlsysbook.book.model import Book, Chapter
@@ -35,6 +38,8 @@ h2, h3 { break-after: avoid; } figure, table, .equation { break-inside: avoid; }
 .footnote { float: footnote; font-size: 8.5pt; line-height: 1.35; }
 ::footnote-call { content: counter(footnote); vertical-align: super; font-size: 70%; }
 ::footnote-marker { content: counter(footnote) ". "; }
+.fn-p, .fn-ul, .fn-ol, .fn-blockquote, .fn-div { display: block; }
+.fn-li { display: list-item; margin-left: 1.2em; }
 img.math { vertical-align: middle; }
 div.mathblock { text-align: center; margin: .6em 0; }
 .equation .mathblock { flex: 1; margin: 0; }
@@ -48,9 +53,7 @@ a.pageref::after { content: target-counter(attr(href), page); }
 
 _INLINE = re.compile(r'<span class="math inline">(.*?)</span>', re.S)
 _DISPLAY = re.compile(r'<div class="math display">(.*?)</div>', re.S)
-_FN_ITEM = re.compile(r'<li id="(fn-[^"]+)" class="footnote-item">(.*?)</li>', re.S)
 _FN_REF = re.compile(r'<sup class="footnote-ref"><a href="#(fn-[^"]+)"[^>]*>\[[^\]]*\]</a></sup>')
-_BACKREF = re.compile(r'\s*<a href="#fnref-[^"]*" class="footnote-backref"[^>]*>.*?</a>', re.S)
 _IMG_SRC = re.compile(r'<img src="([^"]+)"')
 
 
@@ -89,16 +92,14 @@ def _typeset(fragment: str) -> str:
     return _INLINE.sub(swap(False), _DISPLAY.sub(swap(True), fragment))
 
 
-def _footnotes(c: Chapter) -> dict[str, str]:
-    notes = {}
-    for fid, body in _FN_ITEM.findall(c.footnotes_html):
-        body = _BACKREF.sub("", body).strip()
-        body = re.sub(r"^<p>(.*)</p>$", r"\1", body, flags=re.S)
-        notes[fid] = body
-    return notes
+def _inline_note(body: str) -> str:
+    """A note's HTML made of inline elements (it sits inside a paragraph): its
+    paragraphs and list items become block-displayed spans."""
+    body = re.sub(r"<(p|ul|ol|li|blockquote|div)(\s[^>]*)?>", r'<span class="fn-\1">', body)
+    return re.sub(r"</(p|ul|ol|li|blockquote|div)>", "</span>", body)
 
 
-def _chapter_html(c: Chapter) -> str:
+def _chapter_html(c: Chapter, root: Path) -> str:
     body = (
         templates()
         .get_template("chapter_body.html")
@@ -106,10 +107,17 @@ def _chapter_html(c: Chapter) -> str:
             _without_footnotes(c), reveal=False
         )
     )
-    notes = _footnotes(c)
-    body = _FN_REF.sub(
-        lambda m: f'<span class="footnote">{notes.get(m.group(1), "")}</span>', str(body)
-    )
+    placed: set[str] = set()
+
+    def note(m: re.Match[str]) -> str:
+        fid = m.group(1)
+        if fid in placed or fid not in c.footnotes:  # cited again: the text is already set
+            return ""
+        placed.add(fid)
+        return f'<span class="footnote">{_inline_note(c.footnotes[fid])}</span>'
+
+    body = _FN_REF.sub(note, str(body))
+    body = re.sub(r'href="\.\./[A-Za-z0-9_-]+/#', 'href="#', body)  # one document: ids only
     folder = c.path.parent.resolve()
 
     def absolute(m: re.Match[str]) -> str:
@@ -117,7 +125,9 @@ def _chapter_html(c: Chapter) -> str:
         if re.match(r"^[a-z]+:", src):
             return m.group(0)
         target = (folder / src).resolve()
-        return f'<img src="{html.escape(target.as_uri())}"' if target.is_file() else '<img src=""'
+        if not target.is_file() or not target.is_relative_to(root.resolve()):
+            return '<img src=""'  # missing, or outside the book: never embedded
+        return f'<img src="{html.escape(target.as_uri())}"'
 
     inner = _typeset(_IMG_SRC.sub(absolute, body))
     return f'<article class="chapter" id="ch-{c.slug}">{inner}</article>'
@@ -136,7 +146,7 @@ def book_html(book: Book) -> str:
             toc.append(f'<li class="part">{html.escape(part.title)}</li>')
         for c in part.chapters:
             toc.append(f'<li><a href="#ch-{c.slug}">{html.escape(c.label)}</a></li>')
-    chapters = "".join(_chapter_html(c) for c in book.chapters)
+    chapters = "".join(_chapter_html(c, book.root) for c in book.chapters)
     entries = "".join(
         f"<dt>{html.escape(heading)}</dt><dd>"
         + ", ".join(f'<a class="pageref" href="#{html.escape(s)}"></a>' for _, s in places)
@@ -162,7 +172,25 @@ def render_pdf(book: Book, out: Path) -> int:
         from weasyprint import HTML  # type: ignore[import-untyped]
     except OSError as e:  # Pango missing: WeasyPrint cannot load its libraries
         raise ExportError(f"PDF export needs Pango (apt install libpango-1.0-0): {e}") from None
-    document = HTML(string=book_html(book), base_url=str(book.root)).render()
+    from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
+
+    root = book.root.resolve()
+
+    class BookFiles(URLFetcher):  # type: ignore[misc]
+        """Only inline data and files inside the book: no network, nothing else on disk."""
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            if url.startswith("file:"):
+                path = Path(url2pathname(urlsplit(url).path)).resolve()
+                if path.is_relative_to(root):
+                    return super().fetch(url, headers)
+            raise ValueError(f"not fetched while building the PDF: {url[:80]}")
+
+    document = HTML(
+        string=book_html(book), base_url=str(root), url_fetcher=BookFiles(timeout=5)
+    ).render()
     out = out.resolve()
     with tempfile.NamedTemporaryFile(dir=out.parent, suffix=".pdf", delete=False) as tmp:
         document.write_pdf(tmp.name)

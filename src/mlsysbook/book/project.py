@@ -4,6 +4,7 @@ chapter, numbering across the book, and rendering."""
 
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,9 @@ def find_config(path: Path) -> Path:
     raise BookError(f"{path}: no _quarto.yml here (give the book's folder or its config file)")
 
 
+PAGE = "page:"  # a part named by its page: the page's heading is the part's title
+
+
 @dataclass
 class TocEntry:
     path: str
@@ -54,7 +58,9 @@ class TocEntry:
 
 def _entries(items: Any, part: str, appendix: bool, front: bool) -> list[TocEntry]:
     out: list[TocEntry] = []
-    for item in items or []:
+    if not isinstance(items, list):
+        return out  # a malformed list is reported as "no chapters", never a crash
+    for item in items:
         if isinstance(item, str):
             if item.strip() != "---" and item.endswith((".qmd", ".md")):
                 out.append(TocEntry(item, part, appendix, front))
@@ -62,8 +68,8 @@ def _entries(items: Any, part: str, appendix: bool, front: bool) -> list[TocEntr
             if "part" in item or "section" in item:
                 title = str(item.get("part") or item.get("section") or "")
                 if title.endswith((".qmd", ".md")):  # a part page: its title is inside
-                    out.append(TocEntry(title, Path(title).stem, appendix, True))
-                    title = Path(title).stem.replace("_", " ").title()
+                    title = PAGE + title
+                    out.append(TocEntry(title[len(PAGE) :], title, appendix, True))
                 kids = item.get("chapters") or item.get("contents")
                 out += _entries(kids, title, appendix or "appendi" in title.lower(), False)
             elif isinstance(item.get("href"), str) and item["href"].endswith((".qmd", ".md")):
@@ -80,6 +86,8 @@ def read_config(config: Path) -> tuple[dict[str, Any], list[TocEntry]]:
     if isinstance(cfg.get("book"), dict):
         book = cfg["book"]
         toc = _entries(book.get("chapters"), "", False, True)
+        for e in toc:  # Quarto numbers every chapter of a book but its index page
+            e.frontmatter = e.frontmatter and (bool(e.part) or Path(e.path).stem == "index")
         toc += _entries(book.get("appendices"), "Appendices", True, False)
     elif isinstance(cfg.get("website"), dict):
         sidebar = cfg["website"].get("sidebar")
@@ -101,7 +109,7 @@ def _labels(cfg: dict[str, Any]) -> dict[str, str]:
     blocks = meta.get("mlsysbook-ext/custom-numbered-blocks") if isinstance(meta, dict) else None
     classes = blocks.get("classes") if isinstance(blocks, dict) else None
     out: dict[str, str] = {}
-    for name, spec in (classes or {}).items():
+    for name, spec in (classes if isinstance(classes, dict) else {}).items():
         if isinstance(spec, dict) and isinstance(spec.get("label"), str):
             out[str(name).removeprefix("callout-")] = spec["label"]
     return out
@@ -168,11 +176,11 @@ def load(
         if not file.is_file():
             diags.append(Diagnostic("error", config, 0, f"chapter {entry.path} not found"))
             continue
-        slug = file.stem if file.stem not in slugs else f"{file.parent.name}-{file.stem}"
-        if slug == "index":
-            slug = "preface"
+        slug = _slug(file, root, slugs)
         slugs.add(slug)
-        parsed.append((ch.parse(file, slug, md, kinds), entry))
+        p = ch.parse(file, slug, md, kinds)
+        p.tokens = ch.drop_hidden(p.tokens, output_format)  # before numbering, as Quarto does
+        parsed.append((p, entry))
 
     refs: dict[str, Ref] = {}
     n_chapter, n_appendix = 0, 0
@@ -199,12 +207,20 @@ def load(
         output_format=output_format,
         labels=_labels(cfg),
     )
+    page_titles = {PAGE + e.path: p.title for p, e in parsed if e.part == PAGE + e.path}
+
+    def part_title(part: str) -> str:
+        if not part.startswith(PAGE):
+            return part
+        return page_titles.get(part) or Path(part[len(PAGE) :]).stem.replace("_", " ").title()
+
     parts: list[Part] = []
     for p, entry in parsed:
-        chapter = ch.render(p, refs, opts, entry.part)
+        title = part_title(entry.part)
+        chapter = ch.render(p, refs, opts, title)
         diags.extend(p.diagnostics)
-        if not parts or parts[-1].title != entry.part:
-            parts.append(Part(entry.part, []))
+        if not parts or parts[-1].title != title:
+            parts.append(Part(title, []))
         parts[-1].chapters.append(chapter)
 
     meta: dict[str, Any] = next(
@@ -221,6 +237,19 @@ def load(
         paths=_paths(root, {c.slug for p in parts for c in p.chapters}, diags),
         trusted=trusted,
     )
+
+
+def _slug(file: Path, root: Path, taken: set[str]) -> str:
+    """A URL-safe name for a chapter, unique in the book: its file name (``index`` at the
+    top is the preface), else its folder and file name, else with a counter."""
+
+    def safe(s: str) -> str:
+        return re.sub(r"[^A-Za-z0-9_-]+", "-", s).strip("-") or "chapter"
+
+    stem = "preface" if file.stem == "index" and file.parent == root else safe(file.stem)
+    candidates = [stem, f"{safe(file.parent.name)}-{stem}"]
+    candidates += [f"{stem}-{n}" for n in range(2, 10_000)]
+    return next(c for c in candidates if c not in taken)
 
 
 def _unnumbered(p: ch.Parsed) -> bool:
@@ -240,5 +269,6 @@ def _author(value: Any) -> str:
 def _custom_kinds(cfg: dict[str, Any]) -> tuple[str, ...]:
     crossref = cfg.get("crossref") if isinstance(cfg.get("crossref"), dict) else {}
     custom = crossref.get("custom") if isinstance(crossref, dict) else None
-    keys = [str(c["key"]) for c in custom or [] if isinstance(c, dict) and "key" in c]
+    items = custom if isinstance(custom, list) else []
+    keys = [str(c["key"]) for c in items if isinstance(c, dict) and "key" in c]
     return (*XREF_KINDS, *keys)

@@ -48,21 +48,11 @@ def text_of(fragment: str) -> str:
     return re.sub(r"\s+", " ", html.unescape(_TAG.sub(" ", fragment))).strip()
 
 
-_SKIP = {
-    "a",
-    "code",
-    "pre",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "dfn",
-    "span",
-    "figcaption",
-    "cite",
-}
+# Never inside these elements, nor inside anything whose class marks math or code.
+_SKIP = {"a", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "dfn", "span", "figcaption"}
+_SKIP |= {"cite", "script", "style", "summary"}
+_SKIP_CLASS = re.compile(r'class="[^"]*\b(?:math|equation|highlight|cell)\b')
+_VOID = {"br", "hr", "img", "input", "col", "wbr", "source", "meta", "link", "area"}
 _PART = re.compile(r"(<[^>]+>)")
 _NAME = re.compile(r"^</?([a-zA-Z0-9]+)")
 
@@ -75,10 +65,9 @@ def mark_terms(fragment: str, terms: dict[str, tuple[str, str]], done: set[str])
     prose is touched: never links, code, headings, math or captions."""
     if not terms or len(done) >= len({c for c, _ in terms.values()}):
         return fragment
-    pattern = re.compile(
-        r"\b(" + "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)) + r")\b",
-        re.IGNORECASE,
-    )
+    words = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
+    # not inside an entity such as &amp; (terms are matched in escaped text)
+    pattern = re.compile(rf"(?<![&\w])({words})(?![\w;])", re.IGNORECASE)
 
     def wrap(m: re.Match[str]) -> str:
         canonical, definition = terms[m.group(1).lower()]
@@ -90,14 +79,19 @@ def mark_terms(fragment: str, terms: dict[str, tuple[str, str]], done: set[str])
             f"{m.group(0)}</dfn>"
         )
 
-    out, skip = [], 0
+    out: list[str] = []
+    stack: list[tuple[str, bool]] = []  # open elements, and whether each forbids marking
     for part in _PART.split(fragment):
         if part.startswith("<"):
             name = _NAME.match(part)
-            if name and name.group(1).lower() in _SKIP and not part.endswith("/>"):
-                skip += -1 if part.startswith("</") else 1
+            tag = name.group(1).lower() if name else ""
+            if part.startswith("</"):
+                while stack and stack.pop()[0] != tag:
+                    pass
+            elif tag and tag not in _VOID and not part.endswith("/>"):
+                stack.append((tag, tag in _SKIP or bool(_SKIP_CLASS.search(part))))
             out.append(part)
-        elif skip <= 0 and part.strip():
+        elif part.strip() and not any(skip for _, skip in stack):
             out.append(pattern.sub(wrap, part))
         else:
             out.append(part)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import os
+import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -40,8 +41,16 @@ class Library:
     key: str  # names the book in learners' saved progress
 
 
-@cache
+_LOADING = threading.Lock()
+
+
 def _library(path: str, execute: bool) -> Library:
+    with _LOADING:  # concurrent first requests wait for one load instead of racing
+        return _load(path, execute)
+
+
+@cache
+def _load(path: str, execute: bool) -> Library:
     b = bookpkg.load(path or bookpkg.bundled_root(), execute=True if execute else None)
     key = "starter" if b.trusted else "b-" + hashlib.sha256(str(b.root).encode()).hexdigest()[:16]
     return Library(b, SearchIndex(b), key)
