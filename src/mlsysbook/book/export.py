@@ -77,10 +77,10 @@ def write_site(book: Book, out: Path) -> str:
     out = out.resolve()
     if out.exists() and not out.is_dir():
         raise ExportError(f"{out} exists and is not a folder")
-    if out.exists() and any(out.iterdir()) and not (out / MARKER).is_file():
-        raise ExportError(f"{out} is not empty and holds no earlier site: choose a new folder")
     if book.root.resolve().is_relative_to(out):
         raise ExportError(f"{out} holds the book itself: write the site somewhere else")
+    if out.exists() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise ExportError(f"{out} is not empty and holds no earlier site: choose a new folder")
     env = templates()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".mlsysbook-site-", dir=out.parent))

@@ -85,6 +85,9 @@ def read_config(config: Path) -> tuple[dict[str, Any], list[TocEntry]]:
         raise BookError(f"{config}: expected a mapping of settings")
     if isinstance(cfg.get("book"), dict):
         book = cfg["book"]
+        for key in ("chapters", "appendices"):
+            if key in book and not isinstance(book[key], list):
+                raise BookError(f"{config}: book.{key} must be a list of files")
         toc = _entries(book.get("chapters"), "", False, True)
         for e in toc:  # Quarto numbers every chapter of a book but its index page
             e.frontmatter = e.frontmatter and (bool(e.part) or Path(e.path).stem == "index")
