@@ -306,3 +306,25 @@ def test_broken_side_files_are_errors(make_book: MakeBook, tmp_path: Path) -> No
     assert any("not valid JSON" in m for m in messages)
     assert any("definition" in m and "Field required" in m for m in messages)
     assert any("concepts: file missing.yml not found" in m for m in messages)
+
+
+def test_execute_dir_and_env_follow_the_book_config(tmp_path: Path) -> None:
+    """`execute-dir: project` and `execute: env:` as the textbook's config sets them."""
+    from mlsysbook import book
+
+    root = tmp_path / "tb"
+    (root / "ch").mkdir(parents=True)
+    (root / "helper.py").write_text("VALUE = 'from the project folder'\n")
+    (root / "ch" / "c.qmd").write_text(
+        "# C {#sec-c}\n\n```{python}\nimport os, helper\nv = helper.VALUE\n"
+        "e = os.environ['BOOK_FLAG']\n```\n\n`{python} v`, `{python} e`.\n"
+    )
+    (root / "_quarto.yml").write_text(
+        "project: {type: book, execute-dir: project}\n"
+        "execute: {env: {PYTHONPATH: '.', BOOK_FLAG: 'set'}}\n"
+        "book: {chapters: [ch/c.qmd]}\n"
+    )
+    b = book.load(root, execute=True)
+    assert not b.errors, [str(d) for d in b.errors]
+    html = b.chapters[0].intro_html
+    assert "from the project folder" in html and ">set</span>" in html

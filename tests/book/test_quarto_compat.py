@@ -161,3 +161,27 @@ def test_pdf_notes_and_images(tmp_path: Path) -> None:
     assert out.count('<span class="footnote">') == 1  # cited twice, set once
     assert '<span class="fn-p">Para two.</span>' in out and '<span class="fn-li">item' in out
     assert "secret.png" not in out and "file:" not in out
+
+
+def test_flat_chapter_list_with_part_pages(tmp_path: Path) -> None:
+    """The textbook's own _quarto.yml: a flat list where parts/*.qmd pages open parts."""
+    files = {
+        "index.qmd": "# Welcome {.unnumbered}\n",
+        "front/about.qmd": "# About {.unnumbered}\n",
+        "parts/foundations.qmd": "# Foundations {.unnumbered}\n",
+        "intro/intro.qmd": "# Introduction {#sec-intro}\n",
+        "parts/build.qmd": "# Build {.unnumbered}\n",
+        "train/train.qmd": "# Training {#sec-train}\n",
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    chapters = "".join(f"    - {rel}\n" for rel in files)
+    (tmp_path / "_quarto.yml").write_text(f"book:\n  chapters:\n{chapters}")
+    b = book.load(tmp_path)
+    assert [(p.title, [c.title for c in p.chapters]) for p in b.parts] == [
+        ("", ["Welcome", "About"]),
+        ("Foundations", ["Foundations", "Introduction"]),
+        ("Build", ["Build", "Training"]),
+    ]
+    assert [c.number for c in b.chapters if c.number] == ["1", "2"]

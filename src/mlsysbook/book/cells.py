@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -63,8 +64,15 @@ def _run(cells: list[str], exprs: list[str], name: str) -> Outcome:
     return out
 
 
-def run_isolated(cells: list[str], exprs: list[str], cwd: Path, name: str = "chapter") -> Outcome:
-    """Execute in a child Python (same interpreter) started in the chapter's folder."""
+def run_isolated(
+    cells: list[str],
+    exprs: list[str],
+    cwd: Path,
+    name: str = "chapter",
+    env: dict[str, str] | None = None,
+) -> Outcome:
+    """Execute in a child Python (same interpreter) started in ``cwd`` with the book's
+    ``execute: env:`` settings added to the environment."""
     request = json.dumps({"cells": cells, "exprs": exprs, "name": name})
     try:
         proc = subprocess.run(
@@ -73,6 +81,7 @@ def run_isolated(cells: list[str], exprs: list[str], cwd: Path, name: str = "cha
             capture_output=True,
             text=True,
             cwd=cwd,
+            env={**os.environ, **(env or {})},
             timeout=TIMEOUT_S,
             check=False,
         )

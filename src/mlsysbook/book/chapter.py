@@ -240,6 +240,8 @@ class RenderOptions:
     echo: bool = False  # the book's default for showing cell code
     output_format: str = "html"  # for .content-visible when-format=…
     labels: dict[str, str] = field(default_factory=dict)  # callout class -> label
+    cell_dir: Path | None = None  # execute-dir: project (None: each chapter's folder)
+    cell_env: dict[str, str] = field(default_factory=dict)  # execute: env:
 
 
 def _visible(attrs: Attrs, fmt: str) -> bool:
@@ -302,7 +304,9 @@ def render(p: Parsed, refs: dict[str, Ref], opts: RenderOptions, part: str) -> C
         outcome = (
             cells.run(codes, exprs, p.slug)
             if opts.in_process
-            else cells.run_isolated(codes, exprs, p.path.parent, p.slug)
+            else cells.run_isolated(
+                codes, exprs, opts.cell_dir or p.path.parent, p.slug, opts.cell_env
+            )
         )
         for f, err in zip(fences, outcome.cell_error, strict=True):
             if err:

@@ -89,8 +89,16 @@ def read_config(config: Path) -> tuple[dict[str, Any], list[TocEntry]]:
             if key in book and not isinstance(book[key], list):
                 raise BookError(f"{config}: book.{key} must be a list of files")
         toc = _entries(book.get("chapters"), "", False, True)
+        page = ""
         for e in toc:  # Quarto numbers every chapter of a book but its index page
             e.frontmatter = e.frontmatter and (bool(e.part) or Path(e.path).stem == "index")
+            if not e.part and "parts" in Path(e.path).parts[:-1]:
+                # the textbook lists part pages (contents/…/parts/x.qmd) in a flat list
+                # and injects its parts with a filter: each such page opens a part
+                page = PAGE + e.path
+                e.frontmatter = True
+            if not e.part and page:
+                e.part = page
         toc += _entries(book.get("appendices"), "Appendices", True, False)
     elif isinstance(cfg.get("website"), dict):
         sidebar = cfg["website"].get("sidebar")
@@ -198,17 +206,16 @@ def load(
             label = str(n_chapter)
         ch.number(p, label, refs)
 
-    echo = (
-        bool((cfg.get("execute") or {}).get("echo", False))
-        if isinstance(cfg.get("execute"), dict)
-        else False
-    )
+    execute_cfg = _mapping(cfg.get("execute"))
     opts = ch.RenderOptions(
         execute=run_cells,
         in_process=trusted,
-        echo=echo,
+        echo=bool(execute_cfg.get("echo", False)),
         output_format=output_format,
         labels=_labels(cfg),
+        # as Quarto: cells run in the project folder with `execute-dir: project`
+        cell_dir=root if _mapping(cfg.get("project")).get("execute-dir") == "project" else None,
+        cell_env={str(k): str(v) for k, v in _mapping(execute_cfg.get("env")).items()},
     )
     page_titles = {PAGE + e.path: p.title for p, e in parsed if e.part == PAGE + e.path}
 
@@ -261,6 +268,10 @@ def _unnumbered(p: ch.Parsed) -> bool:
             attrs = tok.meta.get("attrs")
             return bool(attrs and (attrs.has("unnumbered") or attrs.has("-")))
     return True  # no chapter heading: a page, not a chapter
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _author(value: Any) -> str:
