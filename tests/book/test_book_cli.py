@@ -118,3 +118,14 @@ def test_pdf_has_every_chapter(tmp_path: Path) -> None:
     assert len(pages) == 4 and all(p.stat().st_size > 2_000 for p in pages)
     ARTIFACTS.mkdir(exist_ok=True)
     shutil.copy(pages[-1], ARTIFACTS / "book-pdf-page4.png")
+
+
+def test_toc_and_search_commands() -> None:
+    r = runner.invoke(app, ["book", "toc"])
+    assert r.exit_code == 0 and "13. Model Serving" in r.output and "13.5 " in r.output
+    assert "Reading paths: beginner (16)" in r.output
+    r = runner.invoke(app, ["book", "search", "roofline", "--limit", "2"])
+    assert r.exit_code == 0 and "roofline model:" in r.output.lower()
+    assert "[hw_acceleration#" in r.output or "[nn_computation#" in r.output
+    r = runner.invoke(app, ["book", "search", "zzzqqqxx"])
+    assert r.exit_code == 1 and "nothing matches" in r.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import time
 from enum import StrEnum
 from pathlib import Path
@@ -85,3 +86,52 @@ def build(
     except export.ExportError as e:
         fail(str(e))
     typer.echo(f"wrote {written} in {time.perf_counter() - start:.1f} s", err=True)
+
+
+@app.command()
+def toc(path: Path | None = PATH) -> None:
+    """The table of contents: parts, numbered chapters, sections and words."""
+    b = _load(path, False)
+    typer.echo(b.title)
+    for part in b.parts:
+        if part.title:
+            typer.echo(f"\n{part.title}")
+        for c in part.chapters:
+            typer.echo(f"  {c.label}  ({len(c.sections)} sections, {c.words:,} words)")
+            for s in c.sections:
+                if s.number:
+                    typer.echo(f"      {s.number} {s.title}")
+    if b.paths:
+        typer.echo(
+            "\nReading paths: "
+            + ", ".join(f"{p.key} ({len(p.chapters)})" for p in b.paths.values())
+        )
+
+
+@app.command()
+def search(
+    query: str = typer.Argument(..., help="Words to find (the last one may be a prefix)."),
+    path: Path | None = typer.Option(
+        None, "--book", help="Another book (default: the starter edition)."
+    ),
+    limit: int = typer.Option(10, min=1, max=100, help="How many sections to list."),
+) -> None:
+    """Search every section, and the glossary; exit 1 when nothing matches."""
+    import re
+
+    from mlsysbook.book.search import SearchIndex
+
+    index = SearchIndex(_load(path, False))
+    terms = index.glossary(query, limit=3)
+    for t in terms:
+        typer.echo(f"{t.term}: {t.definition}")
+    hits = index.search(query, limit)
+    if terms and hits:
+        typer.echo("")
+    for h in hits:
+        snippet = re.sub(r"</?mark>", "*", h.snippet_html)
+        typer.echo(f"{h.chapter_label} › {h.title}  [{h.chapter}#{h.section}]")
+        typer.echo(f"    {html.unescape(snippet)}")
+    if not hits and not terms:
+        typer.echo(f"nothing matches {query!r}", err=True)
+        raise typer.Exit(EXIT_PROBLEMS)
