@@ -130,7 +130,7 @@ def search(
         typer.echo("")
     for h in hits:
         snippet = re.sub(r"</?mark>", "*", h.snippet_html)
-        typer.echo(f"{h.chapter_label} › {h.title}  [{h.chapter}#{h.section}]")
+        typer.echo(f"{h.chapter_label} > {h.title}  [{h.chapter}#{h.section}]")
         typer.echo(f"    {html.unescape(snippet)}")
     if not hits and not terms:
         typer.echo(f"nothing matches {query!r}", err=True)
