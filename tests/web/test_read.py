@@ -91,6 +91,13 @@ def test_progress_is_saved_per_learner(make_client: MakeClient) -> None:
     assert "✓ read" not in ada.get("/read/serving/").text
 
 
+def test_home_offers_to_continue_reading(client: TestClient) -> None:
+    assert "Start reading the book" in client.get("/").text
+    assert mark(client, "serving", "sec-serving-batching") == 303
+    page = client.get("/").text
+    assert 'href="/read/serving/#sec-serving-batching">Continue reading' in page
+
+
 def test_guest_progress_survives_login(client: TestClient) -> None:
     signup(client)
     logout(client)

@@ -69,3 +69,13 @@ def drop_overlap(db: DB, source: int, target: int) -> None:
                 ReadingProgress.section == section,
             )
         )
+
+
+def last_read(db: DB, owner: int) -> ReadingProgress | None:
+    """The section marked most recently, to offer "continue reading"."""
+    return db.scalars(
+        select(ReadingProgress)
+        .where(ReadingProgress.user_id == owner)
+        .order_by(ReadingProgress.read_at.desc(), ReadingProgress.id.desc())
+        .limit(1)
+    ).first()

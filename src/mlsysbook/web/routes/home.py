@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from mlsysbook import __version__
+from mlsysbook.store import progress
 from mlsysbook.web.pages import render
 from mlsysbook.web.visitor import Visitor, get_visitor
 
@@ -16,7 +17,9 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/", response_class=HTMLResponse)
 async def home(request: Request, visitor: Visitor = Depends(get_visitor)) -> HTMLResponse:
-    return render(request, "home.html")
+    owner = visitor.owner_id
+    last = progress.last_read(visitor.db, owner) if owner is not None else None
+    return render(request, "home.html", last_read=last)
 
 
 @router.get("/healthz")
