@@ -44,6 +44,7 @@ def serve(
         # Workers are separate processes: they read the book's location from the environment.
         os.environ[BOOK_ENV] = str(book.resolve())
         os.environ[EXECUTE_ENV] = "1" if execute else "0"
+    os.environ["MLSYSBOOK_PRELOAD_BOOK"] = "1"  # workers load the book as they start
     s = settings(database_url)
     if migrate:
         apply_migrations(s.database_url)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
@@ -22,6 +23,7 @@ from mlsysbook.web.routes import accounts, api, home, model, notes, read
 from mlsysbook.web.visitor import csrf_guard
 
 log = logging.getLogger("mlsysbook.web")
+PRELOAD_ENV = "MLSYSBOOK_PRELOAD_BOOK"
 
 TITLES = {
     400: "That request could not be understood",
@@ -60,6 +62,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(model.api)
     app.include_router(read.api)
 
+    if os.environ.get(PRELOAD_ENV) == "1":  # set by `mlsysbook serve` for its workers
+        read.preload()
     app.add_middleware(SessionCookie)
     app.add_middleware(BodyLimit)
     _install_error_pages(app)

@@ -56,6 +56,17 @@ def _load(path: str, execute: bool) -> Library:
     return Library(b, SearchIndex(b), key)
 
 
+def preload() -> None:
+    """Load the served book in the background when a server starts, so that the first
+    reader does not wait for the living numbers to be computed."""
+    threading.Thread(
+        target=_library,
+        args=(os.environ.get(BOOK_ENV, ""), os.environ.get(EXECUTE_ENV) == "1"),
+        name="load-book",
+        daemon=True,
+    ).start()
+
+
 async def library() -> Library:
     """The served book, loaded (and its living numbers computed) on first use, off the
     event loop so other requests are not held up."""
