@@ -648,9 +648,7 @@ class _State:
                 f"{highlight(tok.content, 'latex' if lang == 'tikz' else lang)}"
                 "</details></div>\n"
             )
-        if _is_cell(info):  # {r}, {ojs}…: shown, never run
-            return highlight(tok.content, lang)
-        return highlight(tok.content, lang)
+        return highlight(tok.content, lang)  # code, and {r}/{ojs} cells: shown, never run
 
     def _python_cell(self, tok: Token) -> str:
         body = self._cell_body(tok)

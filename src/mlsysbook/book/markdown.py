@@ -6,7 +6,6 @@ labels, cross-references, ``\\index{}`` and raw LaTeX (kept out of HTML)."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
@@ -279,7 +278,3 @@ def make_parser() -> MarkdownIt:
     md.core.ruler.after("block", "heading_attrs", core_heading_attrs)
     md.core.ruler.after("heading_attrs", "table_captions", core_table_captions)
     return md
-
-
-def attr_of(tok: Token, name: str) -> Any:
-    return tok.attrs.get(name)
