@@ -215,7 +215,7 @@ The area is `{python} area` square units; `{python} side * 2` is the perimeter h
 def test_python_cells_run_for_a_trusted_book(make_book: MakeBook) -> None:
     c = one(make_book, PY, trusted=True)
     html = c.sections[0].html
-    assert '<span class="living" title="computed from area">9</span>' in html
+    assert '<span class="living" title="Computed when this page was built">9</span>' in html
     assert ">6</span>" in html
     assert "hello from a cell" in html  # printed output is shown
     assert "side ** 2" not in html  # echo: false hides the code
@@ -232,7 +232,7 @@ def test_python_cells_of_other_books_are_shown_not_run(make_book: MakeBook) -> N
 def test_execute_runs_another_books_cells_in_a_subprocess(make_book: MakeBook) -> None:
     text = PY.replace("side = 3", "import os\nside = 3\nos.environ['LEAK'] = '1'")
     c = one(make_book, text, execute=True)
-    assert '<span class="living" title="computed from area">9</span>' in c.sections[0].html
+    assert 'when this page was built">9</span>' in c.sections[0].html
     import os
 
     assert "LEAK" not in os.environ  # it ran in another process

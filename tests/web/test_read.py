@@ -210,3 +210,29 @@ def test_serve_another_book(tmp_path: Path) -> None:
         stop_server(server)
     r = CliRunner().invoke(app, ["serve", "--book", str(tmp_path / "nothing")])
     assert r.exit_code == 2 and "no such file or directory" in r.output
+
+
+def test_reading_path_survives_marking_and_off_path_pages(client: TestClient) -> None:
+    token = csrf(client, "/read/training/?path=practitioner")
+    r = client.post(
+        "/read/training/progress",
+        data={"section": "*", "read": "1", "path": "practitioner", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert r.headers["location"] == "/read/training/?path=practitioner"
+    page = client.get("/read/nn_computation/?path=practitioner").text
+    assert "Not on the Practitioner path" in page
+    assert 'rel="next" href="/read/nn_architectures/?path=practitioner"' in page  # book order
+
+
+def test_search_counts_and_plain_snippets(client: TestClient) -> None:
+    page = client.get("/read/search?q=batch").text
+    assert re.search(r"The best 20 of \d+ sections", page)
+    data = client.get("/api/v1/book/search?q=kv+cache&limit=50").json()
+    assert all("\\times" not in r["snippet_html"] for r in data["results"])
+
+
+def test_guests_are_told_where_progress_lives(client: TestClient) -> None:
+    page = client.get("/read/ops/").text
+    assert "Progress is kept for this browser" in page
+    assert 'href="/signup?next=/read/ops/"' in page

@@ -30,6 +30,7 @@ KIND_NAMES = {
     "eq": "Equation",
     "lst": "Listing",
 }
+LIVING_TITLE = "Computed when this page was built"
 _FRONT = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 
 
@@ -341,7 +342,7 @@ def render(p: Parsed, refs: dict[str, Ref], opts: RenderOptions, part: str) -> C
     for head, toks in groups:
         state.section = str(head.meta["id"]) if head is not None else p.id
         body = sanitize.clean(state.render(toks))
-        text = sanitize.text_of(body)
+        text = sanitize.prose_of(body)
         if head is None:
             intro_html = body
             continue
@@ -701,7 +702,7 @@ class _State:
             err = html.escape(self.outcome.value_errors[expr])
             return f'<span class="living error" role="alert">⚠ {html.escape(expr)}: {err}</span>'
         value = html.escape(self.outcome.values.get(expr, ""))
-        return f'<span class="living" title="computed from {html.escape(expr)}">{value}</span>'
+        return f'<span class="living" title="{LIVING_TITLE}">{value}</span>'
 
     def i_xref(self, c: Token, children: list[Token], i: int) -> str:
         ref = self.refs.get(c.meta["id"])

@@ -248,6 +248,11 @@ def make_parser() -> MarkdownIt:
         ["table", "strikethrough"]
     )
     md.use(footnote_plugin)
+    # a note cited twice shows its number both times, not "[3:1]"
+    md.add_render_rule(
+        "footnote_caption",
+        lambda self, tokens, idx, options, env: f"[{tokens[idx].meta['id'] + 1}]",
+    )
     md.use(
         dollarmath_plugin,
         allow_labels=True,

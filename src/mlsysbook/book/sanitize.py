@@ -42,8 +42,16 @@ _TAG = re.compile(r"<[^>]+>")
 _ANCHOR = re.compile(r'<a class="anchor"[^>]*>#</a>')
 
 
+_MATH = re.compile(r'<(span|div) class="math[^"]*">.*?</\1>', re.S)
+
+
+def prose_of(fragment: str) -> str:
+    """Text of a fragment without its TeX source (for search snippets)."""
+    return text_of(_MATH.sub(" ", fragment))
+
+
 def text_of(fragment: str) -> str:
-    """Visible text of a fragment (for search and plain-text fields)."""
+    """Visible text of a fragment (for plain-text fields)."""
     fragment = _ANCHOR.sub("", fragment)
     return re.sub(r"\s+", " ", html.unescape(_TAG.sub(" ", fragment))).strip()
 

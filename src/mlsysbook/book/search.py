@@ -71,6 +71,17 @@ class SearchIndex:
             for chapter, label, section, title, snippet in rows
         ]
 
+    def count(self, text: str) -> int:
+        """How many sections match (search() returns only the best ``limit``)."""
+        query = fts_query(text)
+        if not query:
+            return 0
+        try:
+            row = self.db.execute("SELECT count(*) FROM sections WHERE sections MATCH ?", (query,))
+            return int(row.fetchone()[0])
+        except sqlite3.OperationalError:
+            return 0
+
     def glossary(self, text: str, limit: int = 50) -> list[Term]:
         """Terms whose name (or alias) contains the text; names starting with it first."""
         needle = " ".join(text.lower().split())

@@ -120,23 +120,26 @@ async def search_page(request: Request) -> Response:
     lib = await library()
     q = request.query_params.get("q", "")[:200]
     hits = lib.index.search(q) if q.strip() else []
+    total = lib.index.count(q) if hits else 0
     terms = lib.index.glossary(q, limit=5) if q.strip() else []
     fragment = request.headers.get("hx-request") and request.headers.get("hx-target") == "results"
     template = "_read_results.html" if fragment else "read_search.html"
-    return render(request, template, q=q, hits=hits, terms=terms, book=lib.book)
+    return render(request, template, q=q, hits=hits, total=total, terms=terms, book=lib.book)
 
 
 @router.get("/read/glossary", response_class=HTMLResponse)
 async def glossary_page(request: Request) -> Response:
     lib = await library()
     q = request.query_params.get("q", "")[:100]
-    return render(request, "read_glossary.html", q=q, terms=lib.index.glossary(q, limit=1000))
+    terms = lib.index.glossary(q, limit=1000)
+    titles = {c.slug: c.title for c in lib.book.chapters}
+    return render(request, "read_glossary.html", q=q, terms=terms, titles=titles)
 
 
 @router.get("/read/index", response_class=HTMLResponse)
 async def book_index(request: Request) -> Response:
     lib = await library()
-    return render(request, "read_book_index.html", entries=lib.book.index())
+    return render(request, "read_book_index.html", entries=lib.book.index(), refs=lib.book.refs)
 
 
 @router.get("/read/{slug}")
@@ -153,7 +156,8 @@ async def chapter_page(
     c = _chapter(lib, slug)
     visitor.ensure_session()  # the progress forms need a CSRF token, guests included
     chosen = _path(lib, request.query_params.get("path"))
-    order = list(chosen.chapters) if chosen else [x.slug for x in lib.book.chapters]
+    on_path = chosen is not None and c.slug in chosen.chapters
+    order = list(chosen.chapters) if chosen and on_path else [x.slug for x in lib.book.chapters]
     i = order.index(c.slug) if c.slug in order else -1
     neighbours: dict[str, Any] = {
         "prev": lib.book.chapter(order[i - 1]) if i > 0 else None,
@@ -166,8 +170,7 @@ async def chapter_page(
         chapter=c,
         read=_read(visitor, lib),
         path=chosen,
-        position=i + 1,
-        order=order,
+        position=i + 1 if on_path else 0,
         **neighbours,
     )
 
@@ -176,7 +179,7 @@ async def chapter_page(
 async def mark(request: Request, slug: str, visitor: Visitor = Depends(get_visitor)) -> Response:
     lib = await library()
     c = _chapter(lib, slug)
-    form = await fields(request, "section", "read")
+    form = await fields(request, "section", "read", "path")
     sections = [s.id for s in c.sections] if form["section"] == "*" else [form["section"]]
     if any(s not in {x.id for x in c.sections} for s in sections):
         raise HTTPException(400, "That section is not part of this chapter.")
@@ -196,9 +199,12 @@ async def mark(request: Request, slug: str, visitor: Visitor = Depends(get_visit
             chapter=c,
             s=section,
             read=progress.read_sections(visitor.db, owner, lib.key),
+            path=_path(lib, form["path"]),
         )
     anchor = "" if form["section"] == "*" else f"#{form['section']}"
-    return see_other(f"/read/{c.slug}/{anchor}")
+    chosen = _path(lib, form["path"])  # a reader on a path stays on it
+    query = f"?path={chosen.key}" if chosen else ""
+    return see_other(f"/read/{c.slug}/{query}{anchor}")
 
 
 @router.get("/read/{slug}/{asset:path}")
