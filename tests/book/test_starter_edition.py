@@ -95,3 +95,14 @@ def test_living_numbers_follow_the_simulator() -> None:
     assert serving is not None
     r = sim.evaluate("llama3-8b", "h100", batch=1, seq_len=512, output_len=256)
     assert f"{r.ttft_s * 1e3:.1f}" in html_of(serving)
+
+
+@pytest.mark.parametrize("c", chapters(), ids=lambda c: c.slug)
+def test_each_chapter_links_to_tinytorch_and_the_simulator(c: book.Chapter) -> None:
+    from mlsysbook.tinytorch.milestones import MILESTONES
+
+    assert int(c.links["tinytorch"]) in MILESTONES
+    assert c.links["tinytorch_module"].startswith("tinytorch.")
+    module = c.links["tinytorch_module"].replace("tinytorch.", "mlsysbook.tinytorch.", 1)
+    __import__(module)
+    assert c.links["sim"].startswith("model=")
