@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
 import tempfile
 from pathlib import Path
@@ -11,7 +13,9 @@ from hypothesis import strategies as st
 
 from mlsysbook import book
 from mlsysbook.book.attrs import parse_attrs
+from mlsysbook.book.quiz import load_quiz
 from mlsysbook.book.search import SearchIndex, fts_query
+from mlsysbook.book.sidefiles import SideFileError, load_concepts, load_glossary
 from tests.book.conftest import html_of, write_book
 
 # Fragments of every construct the engine handles, including broken and hostile ones.
@@ -70,3 +74,32 @@ with tempfile.TemporaryDirectory() as _tmp:
     _INDEX = SearchIndex(
         book.load(write_book(Path(_tmp), {"ch": "# T {#sec-t}\n\n## A {#sec-a}\n\nroofline\n"}))
     )
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(
+        st.sampled_from(
+            ["sections", "section_id", "quiz_data", "questions", "question_type", "question",
+             "answer", "choices", "metadata", "schema_version", "terms", "term", "definition"]
+        ),
+        inner,
+        max_size=5,
+    ),
+    max_leaves=20,
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(json_values.map(json.dumps), st.text(max_size=80)))
+def test_side_file_parsers_only_raise_their_own_error(text: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "side.json"
+        path.write_text(text, encoding="utf-8")
+        for loader in (load_quiz, load_glossary):
+            with contextlib.suppress(SideFileError):
+                loader(path)
+        path.write_text(text, encoding="utf-8")
+        with contextlib.suppress(SideFileError):
+            load_concepts(path)

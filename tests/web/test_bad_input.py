@@ -22,6 +22,8 @@ FORM_ROUTES = [
     "/account/delete",
     "/account/import",
     "/logout",
+    "/read/serving/progress",
+    "/read/no-such-chapter/progress",
 ]
 API_ROUTES = [("POST", "/api/v1/notes"), ("PUT", "/api/v1/notes/1"), ("POST", "/api/v1/import")]
 
@@ -117,6 +119,9 @@ fields = st.dictionaries(
             "current_password",
             "new_password",
             "csrf_token",
+            "section",
+            "read",
+            "path",
             "junk",
         ]
     ),
