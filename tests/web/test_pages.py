@@ -17,9 +17,9 @@ def test_home_explains_the_platform_without_a_session(client: TestClient) -> Non
 
 def test_nav_lists_only_what_exists(client: TestClient) -> None:
     r = client.get("/")
-    for pillar in ("/build", "/labs", "/teach"):
+    for pillar in ("/labs", "/teach"):
         assert f'href="{pillar}"' not in r.text
-    for landed in ("/read", "/model", "/notes"):
+    for landed in ("/read", "/build", "/model", "/notes"):
         assert f'href="{landed}"' in r.text
 
 

@@ -236,3 +236,13 @@ def test_guests_are_told_where_progress_lives(client: TestClient) -> None:
     page = client.get("/read/ops/").text
     assert "Progress is kept for this browser" in page
     assert 'href="/signup?next=/read/ops/"' in page
+
+
+def test_build_page_and_chapter_links_to_it(client: TestClient) -> None:
+    page = client.get("/build").text
+    for n in range(1, 8):
+        assert f'id="milestone-{n}"' in page and f"mlsysbook tinytorch milestone {n}" in page
+    assert 'id="module-autograd"' in page and "Reverse-mode automatic differentiation" in page
+    assert 'href="/read/serving/"' in page  # the chapters that lead to a milestone
+    chapter = client.get("/read/serving/").text
+    assert 'href="/build#milestone-7"' in chapter and 'href="/build#module-gpt"' in chapter

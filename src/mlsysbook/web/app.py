@@ -19,7 +19,7 @@ from mlsysbook.store.db import make_engine, make_sessionmaker
 from mlsysbook.store.errors import StoreError
 from mlsysbook.web.middleware import TOO_LARGE, BodyLimit, SessionCookie
 from mlsysbook.web.pages import login_url, render, see_other
-from mlsysbook.web.routes import accounts, api, home, model, notes, read
+from mlsysbook.web.routes import accounts, api, build, home, model, notes, read
 from mlsysbook.web.visitor import csrf_guard
 
 log = logging.getLogger("mlsysbook.web")
@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     static = Path(__file__).parent / "static"
     app.mount("/static/book", StaticFiles(directory=BOOK_ASSETS), name="book-static")
     app.mount("/static", StaticFiles(directory=static), name="static")
-    for module in (home, accounts, notes, api, model, read):
+    for module in (home, accounts, notes, api, model, read, build):
         app.include_router(module.router)
     app.include_router(model.api)
     app.include_router(read.api)

@@ -30,6 +30,7 @@ class NavItem:
 NAV = (
     NavItem("Home", "/"),
     NavItem("Read", "/read"),
+    NavItem("Build", "/build"),
     NavItem("Model", "/model"),
     NavItem("Notes", "/notes"),
 )
