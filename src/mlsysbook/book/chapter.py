@@ -317,7 +317,7 @@ def render(p: Parsed, refs: dict[str, Ref], opts: RenderOptions, part: str) -> C
             if expr in outcome.value_errors:
                 why = outcome.value_errors[expr]
                 p.warn(_line_token(p, c), f"inline `{expr}` fails: {why}", "error")
-    state = _State(p, refs, opts, outcome, [f.content for f in fences])
+    state = _State(p, refs, opts, outcome)
 
     # split at top-level ## headings; footnotes go last
     groups: list[tuple[Token | None, list[Token]]] = [(None, [])]
@@ -329,8 +329,6 @@ def render(p: Parsed, refs: dict[str, Ref], opts: RenderOptions, part: str) -> C
         if in_foot:
             foot.append(tok)
             continue
-        if tok.type == "heading_open" and tok.tag == "h1" and tok.level == 0:
-            state.skip_title = True
         if tok.type == "heading_open" and tok.tag == "h2" and tok.level == 0:
             groups.append((tok, []))
         groups[-1][1].append(tok)
@@ -445,16 +443,13 @@ class _State:
         refs: dict[str, Ref],
         opts: RenderOptions,
         outcome: cells.Outcome | None,
-        cell_codes: list[str],
     ) -> None:
         self.p, self.refs, self.opts, self.outcome = p, refs, opts, outcome
-        self.cell_index = {id(c): i for i, c in enumerate(cell_codes)}
         self.cell_no = 0
         self.closers: list[str] = []
         self.section = ""
         self.index_terms: list[tuple[str, str]] = []
         self.objectives: list[str] = []
-        self.skip_title = False
         self.md = _INLINE_MD  # its renderer (with the plugins' rules) for everything else
 
     # -- helpers

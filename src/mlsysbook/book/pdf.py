@@ -9,6 +9,7 @@ import html
 import io
 import re
 import tempfile
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -104,7 +105,8 @@ def _chapter_html(c: Chapter, root: Path) -> str:
         templates()
         .get_template("chapter_body.html")
         .module.chapter_body(  # type: ignore[attr-defined]
-            _without_footnotes(c), reveal=False
+            replace(c, footnotes_html=""),
+            reveal=False,  # notes go to the page foot
         )
     )
     placed: set[str] = set()
@@ -131,12 +133,6 @@ def _chapter_html(c: Chapter, root: Path) -> str:
 
     inner = _typeset(_IMG_SRC.sub(absolute, body))
     return f'<article class="chapter" id="ch-{c.slug}">{inner}</article>'
-
-
-def _without_footnotes(c: Chapter) -> Chapter:
-    from dataclasses import replace
-
-    return replace(c, footnotes_html="")
 
 
 def book_html(book: Book) -> str:

@@ -57,8 +57,26 @@ def text_of(fragment: str) -> str:
 
 
 # Never inside these elements, nor inside anything whose class marks math or code.
-_SKIP = {"a", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "dfn", "span", "figcaption"}
-_SKIP |= {"cite", "script", "style", "summary"}
+_SKIP = set(
+    [
+        "a",
+        "code",
+        "pre",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "dfn",
+        "span",
+        "figcaption",
+        "cite",
+        "script",
+        "style",
+        "summary",
+    ]
+)
 _SKIP_CLASS = re.compile(r'class="[^"]*\b(?:math|equation|highlight|cell)\b')
 _VOID = {"br", "hr", "img", "input", "col", "wbr", "source", "meta", "link", "area"}
 _PART = re.compile(r"(<[^>]+>)")
