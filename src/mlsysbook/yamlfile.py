@@ -9,10 +9,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: much faster
-
 
 def cache_dir() -> Path:
     """MLSYSBOOK_CACHE_DIR, else $XDG_CACHE_HOME/mlsysbook, else ~/.cache/mlsysbook."""
@@ -52,8 +48,11 @@ def load_yaml_cached(path: Path, error: type[Exception]) -> Any:
 
 def load_yaml(path: Path, error: type[Exception]) -> Any:
     """The parsed document, or ``error`` saying why it cannot be read."""
+    import yaml  # here, not at the top: a cold start that hits the JSON cache skips it
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: faster
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)  # noqa: S506 (safe)
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 (safe)
     except (OSError, UnicodeDecodeError) as e:
         raise error(f"{path}: cannot read ({e})") from None
     except yaml.YAMLError as e:

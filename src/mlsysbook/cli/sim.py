@@ -257,11 +257,10 @@ def _training_table(r: Any) -> None:
     Console().print(t)
 
 
-def _show(q: Any) -> str:
+def _show(mag: float, unit: str) -> str:
     """4 significant digits without scientific notation for everyday magnitudes."""
-    mag = float(q.magnitude)
     text = f"{mag:,.0f}" if 1e4 <= abs(mag) < 1e12 else f"{mag:.4g}"
-    return f"{text} {q.units:~P}"
+    return f"{text} {unit}"
 
 
 def _result_table(r: Any) -> None:
@@ -275,12 +274,13 @@ def _result_table(r: Any) -> None:
     t.add_column("figure")
     t.add_column("value", justify="right")
     if r.language_model:
-        t.add_row("time to first token", _show(r.ttft))
-        t.add_row("inter-token latency", _show(r.itl))
-        t.add_row("end-to-end latency", _show(r.e2e))
+        t.add_row("time to first token", _show(r.ttft_s * 1e3, "ms"))
+        t.add_row("inter-token latency", _show(r.itl_s * 1e3, "ms"))
+        t.add_row("end-to-end latency", _show(r.latency_s * 1e3, "ms"))
     else:
-        t.add_row("latency", _show(r.e2e))
-    t.add_row("throughput", _show(r.throughput))
+        t.add_row("latency", _show(r.latency_s * 1e3, "ms"))
+    unit = "token/s" if r.language_model else "sample/s"
+    t.add_row("throughput", _show(r.throughput_per_s, unit))
     m = r.memory
     t.add_row(
         "memory per device",

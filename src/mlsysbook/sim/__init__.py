@@ -10,6 +10,9 @@ A leaf library (NumPy, pint, pydantic, PyYAML): no web, no store.
     sim.sweep(...), sim.train_step(...), sim.serve(...)
 """
 
+from typing import Any
+
+from mlsysbook.sim import units
 from mlsysbook.sim.architecture import ParamCount, cnn_ops, param_count
 from mlsysbook.sim.device import Hardware
 from mlsysbook.sim.evaluate import Result, evaluate, sweep
@@ -24,7 +27,15 @@ from mlsysbook.sim.registry import (
 )
 from mlsysbook.sim.serving import serve
 from mlsysbook.sim.training import train_step
-from mlsysbook.sim.units import Quantity, UnitError, ureg
+from mlsysbook.sim.units import UnitError
+
+
+def __getattr__(name: str) -> Any:
+    """``Quantity`` and ``ureg`` (pint) load on first use, keeping cold starts fast."""
+    if name in ("Quantity", "ureg"):
+        return getattr(units, name)
+    raise AttributeError(f"module 'mlsysbook.sim' has no attribute {name!r}")
+
 
 __all__ = [
     "Hardware",

@@ -1,42 +1,68 @@
-"""Hardware entries: what the registry YAML says about one device."""
+"""Hardware entries: what the registry YAML says about one device.
+
+Values are kept as SI floats whose names end in their unit (``capacity_bytes``), read
+from the YAML keys without the suffix (``capacity: "80 GB"``); the unit-less names
+(``memory.capacity``, ``peak("bf16")``) give the same figures as pint quantities."""
 
 from __future__ import annotations
 
 from functools import partial
 from typing import Annotated, Any, Literal
 
-import pint
 from pydantic import BeforeValidator, Field
 
 from mlsysbook.sim.entry import Entry, Sourced
-from mlsysbook.sim.units import parse
+from mlsysbook.sim.units import quantity, si
 
 Precision = Literal["fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "fp4", "int8", "int4"]
 HardwareClass = Literal["cloud", "edge", "mobile", "tiny"]
 
 
-Q = pint.Quantity[Any]
-ComputeRate = Annotated[Q, BeforeValidator(partial(parse, kind="compute_rate"))]
-Bytes = Annotated[Q, BeforeValidator(partial(parse, kind="bytes"))]
-Bandwidth = Annotated[Q, BeforeValidator(partial(parse, kind="bandwidth"))]
-Power = Annotated[Q, BeforeValidator(partial(parse, kind="power"))]
-Frequency = Annotated[Q, BeforeValidator(partial(parse, kind="frequency"))]
+def _si(kind: str) -> Any:
+    return BeforeValidator(partial(si, kind=kind))
+
+
+ComputeRate = Annotated[float, _si("compute_rate")]
+Bytes = Annotated[float, _si("bytes")]
+Bandwidth = Annotated[float, _si("bandwidth")]
+Power = Annotated[float, _si("power")]
+Frequency = Annotated[float, _si("frequency")]
 
 
 class Memory(Entry):
-    capacity: Bytes
-    bandwidth: Bandwidth
+    capacity_bytes: Bytes = Field(alias="capacity")
+    bandwidth_bytes_per_s: Bandwidth = Field(alias="bandwidth")
     kind: str = ""
+
+    @property
+    def capacity(self) -> Any:
+        return quantity(self.capacity_bytes, "B")
+
+    @property
+    def bandwidth(self) -> Any:
+        return quantity(self.bandwidth_bytes_per_s, "B/s")
 
 
 class OnChip(Entry):
-    sram: Bytes | None = None
-    flash: Bytes | None = None
+    sram_bytes: Bytes | None = Field(None, alias="sram")
+    flash_bytes: Bytes | None = Field(None, alias="flash")
+
+    @property
+    def sram(self) -> Any:
+        return None if self.sram_bytes is None else quantity(self.sram_bytes, "B")
+
+    @property
+    def flash(self) -> Any:
+        return None if self.flash_bytes is None else quantity(self.flash_bytes, "B")
 
 
 class Interconnect(Entry):
     name: str
-    bandwidth: Bandwidth
+    bandwidth_bytes_per_s: Bandwidth = Field(alias="bandwidth")
+
+    @property
+    def bandwidth(self) -> Any:
+        return quantity(self.bandwidth_bytes_per_s, "B/s")
 
 
 class Hardware(Sourced):
@@ -45,22 +71,41 @@ class Hardware(Sourced):
     vendor: str
     hw_class: HardwareClass = Field(alias="class")
     year: int = Field(ge=1990, le=2100)
-    peak_flops: dict[Precision, ComputeRate] = Field(min_length=1)
+    peak_flop_per_s: dict[Precision, ComputeRate] = Field(alias="peak_flops", min_length=1)
     memory: Memory
     on_chip: OnChip | None = None
-    tdp: Power | None = None  # None where the vendor publishes no power figure
+    tdp_w: Power | None = Field(None, alias="tdp")  # None: the vendor publishes no figure
     interconnect: Interconnect | None = None
-    clock: Frequency | None = None
+    clock_hz: Frequency | None = Field(None, alias="clock")
 
-    def peak(self, precision: str) -> Q:
+    def peak_rate(self, precision: str) -> float:
         """Dense peak FLOP/s at ``precision``. bf16 and fp16 stand in for each other,
         since tensor units run both at one rate."""
-        table: dict[str, Q] = {str(k): v for k, v in self.peak_flops.items()}
+        table: dict[str, float] = {str(k): v for k, v in self.peak_flop_per_s.items()}
         for p in (precision, *_STAND_INS.get(precision, ())):
             if p in table:
                 return table[p]
         have = ", ".join(table)
         raise KeyError(f"{self.name} has no {precision} rate (it lists {have})")
+
+    def has_rate(self, precision: str) -> bool:
+        return any(p in self.peak_flop_per_s for p in (precision, *_STAND_INS.get(precision, ())))
+
+    def peak(self, precision: str) -> Any:
+        """``peak_rate`` as a pint quantity."""
+        return quantity(self.peak_rate(precision), "FLOP/s")
+
+    @property
+    def peak_flops(self) -> dict[str, Any]:
+        return {str(p): quantity(v, "FLOP/s") for p, v in self.peak_flop_per_s.items()}
+
+    @property
+    def tdp(self) -> Any:
+        return None if self.tdp_w is None else quantity(self.tdp_w, "W")
+
+    @property
+    def clock(self) -> Any:
+        return None if self.clock_hz is None else quantity(self.clock_hz, "Hz")
 
 
 _STAND_INS = {"bf16": ("fp16",), "fp16": ("bf16",)}

@@ -26,7 +26,7 @@ from mlsysbook.sim.precision import Precision
 from mlsysbook.sim.registry import hardware as find_hardware
 from mlsysbook.sim.registry import model as find_model
 from mlsysbook.sim.roofline import Machine, OpTime, bottleneck, machine, time_ops, total_seconds
-from mlsysbook.sim.units import Quantity
+from mlsysbook.sim.units import quantity
 
 
 class Infeasible(Exception):
@@ -60,20 +60,20 @@ class Result:
 
     @property
     def e2e(self) -> Any:
-        return Quantity(self.latency_s, "s").to("ms")
+        return quantity(self.latency_s * 1e3, "ms", compact=False)
 
     @property
     def ttft(self) -> Any:
-        return Quantity(self.ttft_s, "s").to("ms")
+        return quantity(self.ttft_s * 1e3, "ms", compact=False)
 
     @property
     def itl(self) -> Any:
-        return Quantity(self.itl_s, "s").to("ms")
+        return quantity(self.itl_s * 1e3, "ms", compact=False)
 
     @property
     def throughput(self) -> Any:
         unit = "token/s" if self.language_model else "sample/s"
-        return Quantity(self.throughput_per_s, unit)
+        return quantity(self.throughput_per_s, unit, compact=False)
 
     def to_json(self) -> dict[str, Any]:
         """Field names end in their unit."""
@@ -189,13 +189,11 @@ def setup(
     mdl = find_model(model) if isinstance(model, str) else model
     hw = find_hardware(hardware) if isinstance(hardware, str) else hardware
     p = Precision.named(precision)
-    link = float(hw.interconnect.bandwidth.to("B/s").magnitude) / 2 if hw.interconnect else None
+    link = hw.interconnect.bandwidth_bytes_per_s / 2 if hw.interconnect else None
     flash = None
-    if hw.hw_class == "tiny" and hw.on_chip is not None and hw.on_chip.flash is not None:
-        flash = float(hw.on_chip.flash.to("B").magnitude)
-    return Setup(
-        mdl, hw, p, machine(hw, p, engine), link, float(hw.memory.capacity.to("B").magnitude), flash
-    )
+    if hw.hw_class == "tiny" and hw.on_chip is not None and hw.on_chip.flash_bytes is not None:
+        flash = hw.on_chip.flash_bytes
+    return Setup(mdl, hw, p, machine(hw, p, engine), link, hw.memory.capacity_bytes, flash)
 
 
 def _check_lengths(a: Transformer, name: str, seq_len: Any, output_len: Any) -> None:

@@ -65,8 +65,6 @@ class Precision:
         order = ["fp4", "int4", "fp8", "int8", "fp16", "bf16", "tf32", "fp32"]
         start = order.index(self.activations) if self.activations in order else order.index("bf16")
         for p in order[start:]:
-            if p in hw.peak_flops or (
-                p in ("bf16", "fp16") and {"bf16", "fp16"} & set(hw.peak_flops)
-            ):
+            if hw.has_rate(p):
                 return p
-        return next(iter(hw.peak_flops))
+        return next(iter(hw.peak_flop_per_s))

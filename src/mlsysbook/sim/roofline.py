@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from mlsysbook.sim.device import Hardware
 from mlsysbook.sim.graph import Work
 from mlsysbook.sim.precision import Precision
+from mlsysbook.yamlfile import load_yaml_cached
 
 EFFICIENCY_FILE = Path(__file__).parent / "registry" / "efficiency.yaml"
 
@@ -43,7 +43,7 @@ class Efficiency(BaseModel):
 
 @cache
 def efficiencies() -> dict[str, Efficiency]:
-    raw = yaml.safe_load(EFFICIENCY_FILE.read_text(encoding="utf-8"))
+    raw = load_yaml_cached(EFFICIENCY_FILE, ValueError)
     return {k: Efficiency.model_validate(v) for k, v in raw.items()}
 
 
@@ -77,12 +77,14 @@ def machine(hw: Hardware, precision: Precision, engine: str = "optimized") -> Ma
         raise ValueError(f"unknown engine {engine!r}: choose optimized or eager")
     eff = efficiencies()[hw.hw_class]
     fmt = precision.compute_format(hw)
-    vector = next((hw.peak(p) for p in ("fp32", "bf16", "fp16") if _has(hw, p)), hw.peak(fmt))
+    vector = next(
+        (hw.peak_rate(p) for p in ("fp32", "bf16", "fp16") if hw.has_rate(p)), hw.peak_rate(fmt)
+    )
     return Machine(
         hw.name,
-        float(hw.peak(fmt).to("FLOP/s").magnitude),
-        float(vector.to("FLOP/s").magnitude),
-        float(hw.memory.bandwidth.to("B/s").magnitude),
+        hw.peak_rate(fmt),
+        vector,
+        hw.memory.bandwidth_bytes_per_s,
         eff.compute_fp8 if fmt == "fp8" and eff.compute_fp8 else eff.compute,
         eff.memory,
         (eff.eager_overhead_us if engine == "eager" else eff.overhead_us) * 1e-6,
@@ -93,17 +95,9 @@ def machine(hw: Hardware, precision: Precision, engine: str = "optimized") -> Ma
 
 def _cache(hw: Hardware) -> float:
     """Accelerators' L2/SRAM; microcontrollers have none beyond the memory itself."""
-    if hw.hw_class == "tiny" or hw.on_chip is None or hw.on_chip.sram is None:
+    if hw.hw_class == "tiny" or hw.on_chip is None or hw.on_chip.sram_bytes is None:
         return 0.0
-    return float(hw.on_chip.sram.to("B").magnitude)
-
-
-def _has(hw: Hardware, p: str) -> bool:
-    try:
-        hw.peak(p)
-    except KeyError:
-        return False
-    return True
+    return hw.on_chip.sram_bytes
 
 
 @dataclass(frozen=True)
