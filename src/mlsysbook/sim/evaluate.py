@@ -13,11 +13,9 @@ bandwidth)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from mlsysbook.sim import graph
+from mlsysbook.sim import graph, vec
 from mlsysbook.sim.device import Hardware
 from mlsysbook.sim.graph import Step, Work
 from mlsysbook.sim.memory import MemoryUse, inference_memory
@@ -25,6 +23,10 @@ from mlsysbook.sim.models import Model, Transformer
 from mlsysbook.sim.precision import Precision
 from mlsysbook.sim.registry import hardware as find_hardware
 from mlsysbook.sim.registry import model as find_model
+
+if TYPE_CHECKING:
+    import numpy as np
+
 from mlsysbook.sim.roofline import Machine, OpTime, bottleneck, machine, time_ops, total_seconds
 from mlsysbook.sim.units import quantity
 
@@ -197,7 +199,7 @@ def setup(
 
 
 def _check_lengths(a: Transformer, name: str, seq_len: Any, output_len: Any) -> None:
-    longest = int(np.max(np.asarray(seq_len) + np.asarray(output_len)))
+    longest = int(vec.largest(seq_len + output_len))
     if longest > a.max_seq_len:
         raise ValueError(f"{name} handles {a.max_seq_len} tokens; seq_len + output_len = {longest}")
 
@@ -209,7 +211,7 @@ def _llm(
     prefill = tensor_parallel(
         graph.decoder_step(a, Step(batch, seq_len)), a, batch * seq_len, devices
     )
-    mid = seq_len + np.maximum(output_len - 1, 1) // 2
+    mid = seq_len + vec.maximum(output_len - 1, 1) // 2
     decode = tensor_parallel(graph.decoder_step(a, Step(batch, 1, mid)), a, batch, devices)
     mem = inference_memory(s.model, prefill, batch, seq_len + output_len, s.p, devices)
     return time_step(prefill, s.m, s.p, s.link), time_step(decode, s.m, s.p, s.link), mem
@@ -324,6 +326,8 @@ def sweep(
     devices: int = 1,
 ) -> Sweep:
     """Every combination of ``batches`` x ``seq_lens``, evaluated at once with NumPy."""
+    import numpy as np
+
     s = setup(model, hardware, precision)
     mdl, a = s.model, s.model.architecture
     b, n = (

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from functools import reduce
 from typing import Any
 
-import numpy as np
-
+from mlsysbook.sim import vec
 from mlsysbook.sim.architecture import param_count
 from mlsysbook.sim.graph import Work, kv_elems_per_token
 from mlsysbook.sim.models import Model, Transformer
@@ -37,7 +36,7 @@ def kv_cache_bytes(
     a: Transformer, batch: int, tokens: int, p: Precision, paged: bool = True
 ) -> Any:  # float, or an array in sweeps
     """Bytes of K and V (or MLA latents) for ``batch`` sequences of ``tokens`` each."""
-    held = np.ceil(np.asarray(tokens) / PAGE_TOKENS) * PAGE_TOKENS if paged else a.max_seq_len
+    held = vec.ceil(tokens / PAGE_TOKENS) * PAGE_TOKENS if paged else a.max_seq_len
     return batch * held * a.layers * kv_elems_per_token(a) * p.kv_bytes
 
 
@@ -55,5 +54,5 @@ def inference_memory(
     kv = 0.0
     if isinstance(a, Transformer) and not a.encoder_only:
         kv = kv_cache_bytes(a, batch, tokens, p, paged)
-    live = reduce(np.maximum, (w.act_elems for w in ops), 0.0) * p.activation_bytes
+    live = reduce(vec.maximum, (w.act_elems for w in ops), 0.0) * p.activation_bytes
     return MemoryUse(weights / devices, kv / devices, live / devices)

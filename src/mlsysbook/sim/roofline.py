@@ -17,9 +17,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from mlsysbook.sim import vec
 from mlsysbook.sim.device import Hardware
 from mlsysbook.sim.graph import Work
 from mlsysbook.sim.precision import Precision
@@ -129,7 +129,7 @@ def op_bytes(w: Work, p: Precision, cache: float = 0.0) -> Any:
     (then the producer's output is still there when the consumer reads it)."""
     acts: Any = w.act_elems * p.activation_bytes
     if cache:
-        acts = np.where(acts <= cache, 0.0, acts)
+        acts = vec.zero_where_at_most(acts, cache)
     return w.weight_elems * p.weight_bytes + acts + w.kv_elems * p.kv_bytes
 
 
@@ -141,7 +141,7 @@ def time_ops(ops: list[Work], m: Machine, p: Precision) -> list[OpTime]:
         c = flops / (peak * m.e_compute)
         mem = nbytes / (m.bandwidth * m.e_memory)
         o = w.calls * w.repeat * m.overhead_s
-        out.append(OpTime(w.name, w.kind, flops, nbytes, c, mem, o, np.maximum(c, mem) + o))
+        out.append(OpTime(w.name, w.kind, flops, nbytes, c, mem, o, vec.maximum(c, mem) + o))
     return out
 
 

@@ -22,11 +22,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from mlsysbook.sim.evaluate import evaluate, sweep
 
-BATCHES = np.arange(1, 4097)
+BATCHES = range(1, 4097)  # the batch sizes searched
 
 
 @dataclass(frozen=True)
