@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from mlsysbook.sim.graph import Step, decoder_step, kv_elems_per_token
 from mlsysbook.sim.memory import kv_cache_bytes
 from mlsysbook.sim.models import Model, Transformer
 from mlsysbook.sim.precision import Precision
-from mlsysbook.sim.roofline import efficiencies, machine, time_ops
+from mlsysbook.sim.roofline import efficiencies, machine, occupancy, time_ops
 from mlsysbook.sim.units import ureg
 
 
@@ -23,6 +24,7 @@ def gpu(
     peak: str = "400 TFLOP/s",
     capacity: str = "80 GB",
     link: str | None = "600 GB/s",
+    units: int | None = None,
 ) -> Hardware:
     data: dict[str, Any] = {
         "name": "TestGPU",
@@ -37,6 +39,8 @@ def gpu(
     }
     if link:
         data["interconnect"] = {"name": "TestLink", "bandwidth": link}
+    if units:
+        data["compute_units"] = units
     return Hardware.model_validate(data)
 
 
@@ -87,6 +91,24 @@ def test_lm_head_roofline_by_hand() -> None:
     assert t.seconds == pytest.approx(max(compute, memory) + eff.overhead_us * 1e-6)
     assert t.bound == "memory"  # one token: 1 FLOP per byte, far below the ridge
     assert m.ridge == pytest.approx(400e12 * eff.compute / (2e12 * eff.memory))
+
+
+def test_small_matmuls_leave_compute_units_idle_by_hand() -> None:
+    """Wave quantisation: tiles = ceil(outputs per call / tile), waves = ceil(tiles / units),
+    occupancy = tiles / (waves * units); only the compute time stretches."""
+    p = Precision.named("bf16")
+    m = machine(gpu(units=100), p)
+    tile = efficiencies()["cloud"].tile_outputs
+    assert tile == 4096 and m.units == 100
+    o_proj = {w.name: w for w in decoder_step(tf_arch(lm()), Step(1, 16))}["o_proj"]
+    assert o_proj.outputs == 16 * 1024  # tokens x hidden
+    assert occupancy(o_proj, m) == pytest.approx(4 / 100)  # 4 tiles in one wave of 100
+    big = replace(o_proj, outputs=250 * tile)
+    assert occupancy(big, m) == pytest.approx(250 / 300)  # 3 waves, the last half full
+    (slow,) = time_ops([o_proj], m, p)
+    (fast,) = time_ops([o_proj], machine(gpu(), p), p)  # no unit count: not modelled
+    assert slow.compute_s == pytest.approx(fast.compute_s * 25)
+    assert slow.memory_s == fast.memory_s
 
 
 def test_attention_flops_follow_the_causal_pair_count() -> None:

@@ -91,6 +91,8 @@ def test_enough_hardware_with_sources() -> None:
     for h in cat:
         assert h.source and h.source_date, h.name
         assert h.memory.capacity.magnitude > 0 and h.memory.bandwidth.magnitude > 0, h.name
+        if h.vendor in ("NVIDIA", "AMD") and h.hw_class in ("cloud", "edge"):
+            assert h.compute_units, f"{h.name}: GPUs need compute_units (SMs/CUs)"
 
 
 @pytest.mark.parametrize("name", REQUIRED_HARDWARE)

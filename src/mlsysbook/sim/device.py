@@ -77,6 +77,7 @@ class Hardware(Sourced):
     tdp_w: Power | None = Field(None, alias="tdp")  # None: the vendor publishes no figure
     interconnect: Interconnect | None = None
     clock_hz: Frequency | None = Field(None, alias="clock")
+    compute_units: int | None = Field(None, ge=1)  # SMs (NVIDIA) or CUs (AMD) enabled
 
     def peak_rate(self, precision: str) -> float:
         """Dense peak FLOP/s at ``precision``. bf16 and fp16 stand in for each other,

@@ -132,6 +132,7 @@ def tensor_parallel(ops: list[Work], a: Transformer | None, tokens: int, n: int)
             weight_elems=w.weight_elems / n,
             act_elems=w.act_elems / n,
             kv_elems=w.kv_elems / n,
+            outputs=w.outputs / n,
         )
         for w in ops
     ]

@@ -22,6 +22,7 @@ class Work:
     kv_elems: float = 0.0  # KV-cache elements read + written
     repeat: int = 1  # identical layers
     calls: int = 1  # kernel launches per repeat
+    outputs: float = 0.0  # output elements per repeat (all calls): how far a kernel spreads
 
     @property
     def is_matmul(self) -> bool:
@@ -68,7 +69,16 @@ def encoder_pass(a: Transformer, batch: int, seq: int) -> list[Work]:
     ops = _layers(a, s, causal=False)
     tail = (a.hidden * a.hidden if a.pooler else 0) + a.hidden * a.classes
     if tail:
-        ops.append(Work("head", "matmul", 2 * batch * tail, tail, batch * (a.hidden + a.classes)))
+        ops.append(
+            Work(
+                "head",
+                "matmul",
+                2 * batch * tail,
+                tail,
+                batch * (a.hidden + a.classes),
+                outputs=batch * (a.hidden + a.classes),
+            )
+        )
     return ops
 
 
@@ -91,7 +101,14 @@ def _layers(a: Transformer, s: Step, causal: bool) -> list[Work]:
         Work("embed", "lookup", 0, 0, 2 * t * d),
         Work("attn_norm", "norm", 4 * t * d, norm_params(a), 2 * t * d, repeat=n),
         Work(
-            "qkv_proj", "matmul", 2 * t * proj, proj, t * (d + qkv_out), kv_elems=kv_write, repeat=n
+            "qkv_proj",
+            "matmul",
+            2 * t * proj,
+            proj,
+            t * (d + qkv_out),
+            kv_elems=kv_write,
+            repeat=n,
+            outputs=t * qkv_out,
         ),
         Work(
             "attention",
@@ -101,8 +118,11 @@ def _layers(a: Transformer, s: Step, causal: bool) -> list[Work]:
             t * (h * qk_dim + o_in),
             kv_elems=kv_read,
             repeat=n,
+            outputs=t * o_in,
         ),
-        Work("o_proj", "matmul", 2 * t * o_in * d, o_in * d, t * (o_in + d), repeat=n),
+        Work(
+            "o_proj", "matmul", 2 * t * o_in * d, o_in * d, t * (o_in + d), repeat=n, outputs=t * d
+        ),
         Work("residual", "elementwise", 2 * t * d, 0, 6 * t * d, repeat=n, calls=2),
         Work("ffn_norm", "norm", 4 * t * d, norm_params(a), 2 * t * d, repeat=n),
     ]
@@ -116,7 +136,16 @@ def _ffn(a: Transformer, t: int) -> list[Work]:
     if a.moe is None:
         w = ffn_params(a, a.ffn)
         return [
-            Work("ffn", "matmul", 2 * t * w, w, t * (2 * d + mats * a.ffn), repeat=n, calls=mats)
+            Work(
+                "ffn",
+                "matmul",
+                2 * t * w,
+                w,
+                t * (2 * d + mats * a.ffn),
+                repeat=n,
+                calls=mats,
+                outputs=t * ((mats - 1) * a.ffn + d),
+            )
         ]
     m = a.moe
     ops = []
@@ -131,6 +160,7 @@ def _ffn(a: Transformer, t: int) -> list[Work]:
                 t * (2 * d + mats * (m.dense_ffn or a.ffn)),
                 repeat=m.dense_layers,
                 calls=mats,
+                outputs=t * ((mats - 1) * (m.dense_ffn or a.ffn) + d),
             )
         )
     expert = ffn_params(a, m.expert_ffn)
@@ -146,6 +176,7 @@ def _ffn(a: Transformer, t: int) -> list[Work]:
             d * m.experts,
             t * (d + m.experts),
             repeat=moe_layers,
+            outputs=t * m.experts,
         )
     )
     ops.append(
@@ -157,6 +188,7 @@ def _ffn(a: Transformer, t: int) -> list[Work]:
             t * (m.active + m.shared) * (2 * d + mats * m.expert_ffn),
             repeat=moe_layers,
             calls=mats,
+            outputs=t * (m.active + m.shared) * ((mats - 1) * m.expert_ffn + d),
         )
     )
     return ops
@@ -166,7 +198,7 @@ def _head(a: Transformer, batch: int) -> list[Work]:
     d, v = a.hidden, a.vocab
     return [
         Work("final_norm", "norm", 4 * batch * d, norm_params(a), 2 * batch * d),
-        Work("lm_head", "matmul", 2 * batch * d * v, d * v, batch * (d + v)),
+        Work("lm_head", "matmul", 2 * batch * d * v, d * v, batch * (d + v), outputs=batch * v),
     ]
 
 
@@ -193,7 +225,14 @@ def cnn_pass(a: CNN, batch: int, fused: bool = True) -> list[Work]:
             continue
         kind = "matmul" if op.kind in ("conv", "linear") else "elementwise"
         ops.append(
-            Work(op.name, kind, batch * op.flops, op.params, batch * (op.in_elems + op.out_elems))
+            Work(
+                op.name,
+                kind,
+                batch * op.flops,
+                op.params,
+                batch * (op.in_elems + op.out_elems),
+                outputs=batch * op.out_elems,
+            )
         )
     return ops
 

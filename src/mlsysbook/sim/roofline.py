@@ -36,6 +36,7 @@ class Efficiency(BaseModel):
     overhead_us: float = Field(ge=0)
     eager_overhead_us: float = Field(ge=0)
     hop_us: float = Field(ge=0)
+    tile_outputs: int | None = Field(default=None, ge=1)
     rationale: str
     source: str
     source_date: str
@@ -60,6 +61,8 @@ class Machine:
     overhead_s: float
     hop_s: float  # one step of a ring collective
     cache_bytes: float = 0.0  # on-chip SRAM/L2 that keeps an op's activations off DRAM
+    units: int = 0  # SMs / CUs that a matmul's output tiles spread over (0: not modelled)
+    tile: float = 0.0  # output elements one unit computes at a time
 
     @property
     def ridge(self) -> float:
@@ -90,6 +93,8 @@ def machine(hw: Hardware, precision: Precision, engine: str = "optimized") -> Ma
         (eff.eager_overhead_us if engine == "eager" else eff.overhead_us) * 1e-6,
         eff.hop_us * 1e-6,
         _cache(hw),
+        hw.compute_units or 0,
+        float(eff.tile_outputs or 0),
     )
 
 
@@ -138,11 +143,23 @@ def time_ops(ops: list[Work], m: Machine, p: Precision) -> list[OpTime]:
     for w in ops:
         flops, nbytes = w.flops * w.repeat, op_bytes(w, p, m.cache_bytes) * w.repeat
         peak = m.matmul_flops if w.is_matmul else m.vector_flops
-        c = flops / (peak * m.e_compute)
+        c = flops / (peak * m.e_compute * (occupancy(w, m) if w.is_matmul else 1.0))
         mem = nbytes / (m.bandwidth * m.e_memory)
         o = w.calls * w.repeat * m.overhead_s
         out.append(OpTime(w.name, w.kind, flops, nbytes, c, mem, o, vec.maximum(c, mem) + o))
     return out
+
+
+def occupancy(w: Work, m: Machine) -> Any:
+    """Share of the compute units a matmul keeps busy. Its output is cut into tiles of
+    ``m.tile`` elements, one unit per tile; the tiles run in waves of ``m.units``, so a
+    small output (one image, a short prompt) leaves units idle in its only wave:
+    tiles / (waves * units), with tiles = ceil(outputs per call / tile)."""
+    if not (m.units and m.tile) or (isinstance(w.outputs, float | int) and not w.outputs):
+        return 1.0  # a device or an op without the figures
+    tiles = vec.maximum(vec.ceil(w.outputs / w.calls / m.tile), 1.0)
+    waves = vec.ceil(tiles / m.units)
+    return tiles / (waves * m.units)
 
 
 def total_seconds(times: list[OpTime]) -> float:
