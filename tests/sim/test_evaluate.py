@@ -269,5 +269,14 @@ def test_eager_engine_runs_every_op_unfused_with_framework_overhead() -> None:
     eager = evaluate(r50, t4, batch=1, precision="fp16", engine="eager")
     assert len(eager.ops) > 2 * len(fused.ops)  # BN, ReLU and adds are their own kernels
     assert eager.latency_s > 5 * fused.latency_s  # per-op dispatch dominates at batch 1
+    # autocast: fp32 weights held, one cast kernel per weight tensor in every pass
+    (cast,) = [t for t in eager.ops if t.name == "autocast_cast"]
+    params = 25_557_032  # ResNet-50
+    convs_and_fc = sum(1 for t in fused.ops if t.kind == "matmul")
+    assert cast.bytes == pytest.approx(6 * params, rel=0.01)
+    assert cast.overhead_s == pytest.approx(convs_and_fc * 40e-6)
+    assert eager.memory.weights_bytes == pytest.approx(2 * fused.memory.weights_bytes)
+    fp32 = evaluate(r50, t4, batch=1, precision="fp32", engine="eager")
+    assert not [t for t in fp32.ops if t.name == "autocast_cast"]
     with pytest.raises(ValueError, match="unknown engine"):
         evaluate(r50, t4, engine="turbo")

@@ -230,7 +230,8 @@ def evaluate(
     engine: str = "optimized",
 ) -> Result:
     """``engine="eager"`` runs every op as its own kernel with a framework's per-op cost
-    (e.g. PyTorch without compilation); the default is an optimised inference engine."""
+    (e.g. PyTorch without compilation), and 16-bit precision there means autocast: fp32
+    weights cast to 16 bits in every pass. The default is an optimised inference engine."""
     if batch < 1 or seq_len < 1 or output_len < 1 or devices < 1:
         raise ValueError("batch, seq_len, output_len and devices must be at least 1")
     s = setup(model, hardware, precision, engine)
@@ -267,10 +268,14 @@ def evaluate(
     if tf is not None and tf.patch is not None:
         seq_len = tf.patch.tokens  # an image fixes a vision transformer's sequence
     fwd = graph.forward(mdl, batch, seq_len, fused=engine != "eager")
+    autocast = engine == "eager" and s.p.activations in ("bf16", "fp16")
+    if autocast:
+        fwd += graph.autocast_casts(fwd)
     ops = tensor_parallel(fwd, tf, batch * seq_len, devices)
     times = time_step(ops, s.m, s.p, s.link)
     latency = float(total_seconds(times))
-    mem = inference_memory(mdl, ops, batch, seq_len, s.p, devices)
+    held = replace(s.p, weights="fp32") if autocast else s.p  # autocast keeps fp32 weights
+    mem = inference_memory(mdl, ops, batch, seq_len, held, devices)
     return Result(
         mdl.name,
         s.hw.name,

@@ -237,6 +237,19 @@ def cnn_pass(a: CNN, batch: int, fused: bool = True) -> list[Work]:
     return ops
 
 
+def autocast_casts(ops: list[Work]) -> list[Work]:
+    """Mixed precision in an eager framework (PyTorch autocast) keeps the weights in fp32
+    and casts each weight tensor to 16 bits inside every forward pass (autocast's cast
+    cache is cleared when its context exits): one more kernel per weight tensor, reading
+    4 and writing 2 bytes per parameter (3 elements at 2 bytes)."""
+    weighted = [w for w in ops if w.is_matmul and w.weight_elems]
+    if not weighted:
+        return []
+    params = sum(w.weight_elems * w.repeat for w in weighted)
+    tensors = sum(w.calls * w.repeat for w in weighted)
+    return [Work("autocast_cast", "elementwise", 0, 0, 3 * params, calls=tensors)]
+
+
 def forward(
     model: Model, batch: int, seq: int, *, fused: bool = True, all_logits: bool = False
 ) -> list[Work]:
