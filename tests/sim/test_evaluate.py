@@ -280,3 +280,27 @@ def test_eager_engine_runs_every_op_unfused_with_framework_overhead() -> None:
     assert not [t for t in fp32.ops if t.name == "autocast_cast"]
     with pytest.raises(ValueError, match="unknown engine"):
         evaluate(r50, t4, engine="turbo")
+
+
+def test_rates_missing_from_a_datasheet_follow_the_operand_width() -> None:
+    from mlsysbook.sim.registry import hardware as find_hardware
+
+    thor = find_hardware("jetson-thor")  # lists fp4 only
+    assert Precision.named("int4").matmul_rate(thor) == pytest.approx(
+        thor.peak_rate("fp4") / 4  # bf16 activations: operands 4x as wide
+    )
+    assert Precision.named("int8").matmul_rate(thor) == thor.peak_rate("fp4") / 2
+    h100 = find_hardware("h100")
+    assert Precision.named("fp8").matmul_rate(h100) == h100.peak_rate("fp8")
+
+
+def test_microcontroller_runtimes_use_one_core() -> None:
+    from mlsysbook.sim.registry import hardware as find_hardware
+
+    esp = find_hardware("xiao-esp32s3")
+    m = machine(esp, Precision.named("int8"))
+    assert esp.runtime_core_share == 0.5
+    assert m.matmul_flops == pytest.approx(esp.peak_rate("int8") / 2)
+    assert machine(find_hardware("stm32f746-disco"), Precision.named("int8")).matmul_flops == (
+        find_hardware("stm32f746-disco").peak_rate("int8")
+    )

@@ -78,6 +78,9 @@ class Hardware(Sourced):
     interconnect: Interconnect | None = None
     clock_hz: Frequency | None = Field(None, alias="clock")
     compute_units: int | None = Field(None, ge=1)  # SMs (NVIDIA) or CUs (AMD) enabled
+    # Multi-core microcontrollers: the share of the peak rates given by the one core that a
+    # single-threaded runtime (TensorFlow Lite Micro) runs on.
+    runtime_core_share: float = Field(1.0, gt=0, le=1)
 
     def peak_rate(self, precision: str) -> float:
         """Dense peak FLOP/s at ``precision``. bf16 and fp16 stand in for each other,

@@ -68,3 +68,12 @@ class Precision:
             if hw.has_rate(p):
                 return p
         return next(iter(hw.peak_flop_per_s))
+
+    def matmul_rate(self, hw: Hardware) -> float:
+        """Peak FLOP/s of the matmuls: the rate of ``compute_format``; on hardware that
+        lists only narrower formats (Jetson Thor: fp4 only), the narrower rate scaled by
+        the width ratio, as tensor units halve their rate each time operands double."""
+        fmt = self.compute_format(hw)
+        rate = hw.peak_rate(fmt)
+        wanted = BYTES.get(self.activations, 2.0)
+        return rate * min(1.0, BYTES[fmt] / wanted) if fmt in BYTES else rate

@@ -80,13 +80,13 @@ def machine(hw: Hardware, precision: Precision, engine: str = "optimized") -> Ma
         raise ValueError(f"unknown engine {engine!r}: choose optimized or eager")
     eff = efficiencies()[hw.hw_class]
     fmt = precision.compute_format(hw)
-    vector = next(
-        (hw.peak_rate(p) for p in ("fp32", "bf16", "fp16") if hw.has_rate(p)), hw.peak_rate(fmt)
-    )
+    matmul = precision.matmul_rate(hw)
+    vector = next((hw.peak_rate(p) for p in ("fp32", "bf16", "fp16") if hw.has_rate(p)), matmul)
+    share = hw.runtime_core_share  # microcontroller runtimes use one core
     return Machine(
         hw.name,
-        hw.peak_rate(fmt),
-        vector,
+        matmul * share,
+        vector * share,
         hw.memory.bandwidth_bytes_per_s,
         eff.compute_fp8 if fmt == "fp8" and eff.compute_fp8 else eff.compute,
         eff.memory,
