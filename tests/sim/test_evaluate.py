@@ -155,6 +155,12 @@ def test_llm_latency_identities() -> None:
         assert key in j
     assert r.ttft.units == r.itl.units  # quantities carry units
     assert r.throughput.dimensionality == ureg("token/s").dimensionality
+    # every engine step (the prefill and each decode step) waits for the serving runtime once
+    step = efficiencies()["cloud"].step_ms * 1e-3
+    for ops in (r.ops, r.decode_ops):
+        (host,) = [t for t in ops if t.kind == "host"]
+        assert host.seconds == pytest.approx(step) and step > 0
+    assert r.ttft_s == pytest.approx(sum(t.seconds for t in r.ops))
 
 
 def test_decode_is_memory_bound_and_prefill_compute_bound() -> None:

@@ -37,6 +37,7 @@ class Efficiency(BaseModel):
     eager_overhead_us: float = Field(ge=0)
     hop_us: float = Field(ge=0)
     tile_outputs: int | None = Field(default=None, ge=1)
+    step_ms: float = Field(default=0.0, ge=0)
     rationale: str
     source: str
     source_date: str
@@ -63,6 +64,7 @@ class Machine:
     cache_bytes: float = 0.0  # on-chip SRAM/L2 that keeps an op's activations off DRAM
     units: int = 0  # SMs / CUs that a matmul's output tiles spread over (0: not modelled)
     tile: float = 0.0  # output elements one unit computes at a time
+    step_s: float = 0.0  # host time of a serving runtime per LLM engine step
 
     @property
     def ridge(self) -> float:
@@ -95,6 +97,7 @@ def machine(hw: Hardware, precision: Precision, engine: str = "optimized") -> Ma
         _cache(hw),
         hw.compute_units or 0,
         float(eff.tile_outputs or 0),
+        eff.step_ms * 1e-3,
     )
 
 
