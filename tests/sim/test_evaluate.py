@@ -307,6 +307,9 @@ def test_microcontroller_runtimes_use_one_core() -> None:
     m = machine(esp, Precision.named("int8"))
     assert esp.runtime_core_share == 0.5
     assert m.matmul_flops == pytest.approx(esp.peak_rate("int8") / 2)
+    # its kernel library's own sustained share (sourced) replaces the class's, for int8 only
+    assert m.e_compute == esp.compute_efficiency["int8"] < efficiencies()["tiny"].compute
+    assert machine(esp, Precision.named("fp32")).e_compute == efficiencies()["tiny"].compute
     assert machine(find_hardware("stm32f746-disco"), Precision.named("int8")).matmul_flops == (
         find_hardware("stm32f746-disco").peak_rate("int8")
     )

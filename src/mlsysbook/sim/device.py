@@ -81,6 +81,12 @@ class Hardware(Sourced):
     # Multi-core microcontrollers: the share of the peak rates given by the one core that a
     # single-threaded runtime (TensorFlow Lite Micro) runs on.
     runtime_core_share: float = Field(1.0, gt=0, le=1)
+    # Per format, the share of peak that this device's kernel library sustains on large
+    # matmuls, where a published kernel benchmark puts it far from its class's share (see
+    # efficiency.yaml); the entry's notes cite the benchmark.
+    compute_efficiency: dict[Precision, Annotated[float, Field(gt=0, le=1)]] = Field(
+        default_factory=dict
+    )
 
     def peak_rate(self, precision: str) -> float:
         """Dense peak FLOP/s at ``precision``. bf16 and fp16 stand in for each other,

@@ -90,7 +90,8 @@ def machine(hw: Hardware, precision: Precision, engine: str = "optimized") -> Ma
         matmul * share,
         vector * share,
         hw.memory.bandwidth_bytes_per_s,
-        eff.compute_fp8 if fmt == "fp8" and eff.compute_fp8 else eff.compute,
+        {str(k): v for k, v in hw.compute_efficiency.items()}.get(fmt)
+        or (eff.compute_fp8 if fmt == "fp8" and eff.compute_fp8 else eff.compute),
         eff.memory,
         (eff.eager_overhead_us if engine == "eager" else eff.overhead_us) * 1e-6,
         eff.hop_us * 1e-6,
