@@ -27,6 +27,10 @@ def test_zoo_lists_hardware_and_models() -> None:
     code, out = run("zoo", "models", "-o", "json")
     rows = json.loads(out)
     assert len(rows) >= 30 and all("params" in r and "source" in r for r in rows)
+    code, out = run("zoo", "hardware", "--filter", "h100", "-o", "json")
+    h100 = next(r for r in json.loads(out) if r["name"] == "H100-SXM")
+    assert h100["peak_16bit_tflop_per_s"] == 989.4 and h100["memory_bandwidth_gb_per_s"] == 3350
+    assert h100["compute_units"] == 132 and h100["tdp_w"] == 700
 
 
 def test_eval_llm_json_fields_end_in_units() -> None:

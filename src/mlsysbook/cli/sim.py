@@ -52,17 +52,12 @@ def zoo(
         _model_table(entries)
 
 
-def _num(q: Any, unit: str) -> float:
-    """The magnitude in ``unit`` to 4 significant digits (tiny boards stay readable)."""
-    return float(f"{float(q.to(unit).magnitude):.4g}")
-
-
 def _compact(q: Any) -> str:
     return "-" if q is None else f"{q.to_compact():.4g~P}"
 
 
 def _hardware_row(h: Any) -> dict[str, Any]:
-    peak = {str(p): _num(v, "TFLOP/s") for p, v in h.peak_flops.items()}
+    peak = {str(p): _sig(v / 1e12) for p, v in h.peak_flop_per_s.items()}
     best16 = peak.get("bf16", peak.get("fp16"))
     return {
         "name": h.name,
@@ -71,9 +66,10 @@ def _hardware_row(h: Any) -> dict[str, Any]:
         "year": h.year,
         "peak_tflop_per_s": peak,
         "peak_16bit_tflop_per_s": best16,
-        "memory_gb": _num(h.memory.capacity, "GB"),
-        "memory_bandwidth_gb_per_s": _num(h.memory.bandwidth, "GB/s"),
-        "tdp_w": _num(h.tdp, "W") if h.tdp is not None else None,
+        "memory_gb": _sig(h.memory.capacity_bytes / 1e9),
+        "memory_bandwidth_gb_per_s": _sig(h.memory.bandwidth_bytes_per_s / 1e9),
+        "tdp_w": _sig(h.tdp_w) if h.tdp_w is not None else None,
+        "compute_units": h.compute_units,
         "aliases": list(h.aliases),
         "source": h.source,
         "source_date": h.source_date,
