@@ -3,6 +3,7 @@ throwaway PostgreSQL cluster started from Debian's package."""
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import socket
@@ -24,8 +25,10 @@ from mlsysbook.config import Settings, normalise_database_url
 from mlsysbook.store import migrate
 
 REQUIRE_POSTGRES = os.environ.get("MLSYSBOOK_REQUIRE_POSTGRES") == "1"
-# Caches (parsed registries…) go to a throwaway folder, inherited by CLI subprocesses.
-os.environ["MLSYSBOOK_CACHE_DIR"] = tempfile.mkdtemp(prefix="mlsysbook-cache-")
+# Caches (parsed registries…) go to a throwaway folder, inherited by CLI subprocesses,
+# and removed when the run ends.
+os.environ["MLSYSBOOK_CACHE_DIR"] = _CACHE = tempfile.mkdtemp(prefix="mlsysbook-cache-")
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 
 def _pg_bin() -> Path | None:
