@@ -16,6 +16,6 @@ def test_accuracy_holds() -> None:
     s = validate()
     assert len(s.scored) >= 35
     assert s.median_abs_error <= 0.10, f"median |error| {s.median_abs_error:.1%}"
-    # 40 of 44: the misses are three Jetson Thor TensorRT Edge-LLM points and L4 BERT Offline
+    # 41 of 44: the misses are three Jetson Thor TensorRT Edge-LLM points
     # (docs/simulator.md, "Where the model misses")
-    assert s.within(0.35) >= 40, [c.ref.id for c in s.scored if abs(c.error or 0) > 0.35]
+    assert s.within(0.35) >= 41, [c.ref.id for c in s.scored if abs(c.error or 0) > 0.35]
