@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -229,3 +230,18 @@ def test_eval_engine_option() -> None:
     assert code == code2 == 0 and eager > json.loads(out2)["latency_ms"]
     code, out = run("eval", "resnet50", "t4", "--engine", "turbo")
     assert code == 2 and "unknown engine" in out
+
+
+def test_tables_keep_every_column_in_a_narrow_terminal() -> None:
+    for args, headers in (
+        (["validate"], ["reference", "metric", "predicted", "measured", "error"]),
+        (["zoo", "hardware"], ["name", "class", "year", "peak", "memory", "bandwidth", "TDP"]),
+    ):
+        r = runner.invoke(app, ["sim", *args], env={"COLUMNS": "80"})
+        assert r.exit_code == 0
+        lines = r.output.splitlines()
+        assert max(map(len, lines)) <= 80
+        header = next(line for line in lines if headers[0] in line and headers[-1] in line)
+        assert all(h in header for h in headers), header
+    out = runner.invoke(app, ["sim", "validate"], env={"COLUMNS": "80"}).output
+    assert len(re.findall(r"[+-]\d+\.\d%", out)) >= 40  # every scored error, whole

@@ -132,12 +132,15 @@ def _model_table(entries: list[Any]) -> None:
 
 
 def _print(title: str, columns: list[str], rows: list[list[str]]) -> None:
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=title, title_justify="left")
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
     for i, c in enumerate(columns):
-        table.add_column(c, justify="left" if i < 2 else "right", no_wrap=True)
+        # A narrow terminal wraps cells (names fold anywhere) instead of cutting a figure
+        # short or leaving a column out.
+        table.add_column(c, justify="left" if i < 2 else "right", overflow="fold")
     for row in rows:
         table.add_row(*row)
     Console().print(table)
@@ -461,6 +464,15 @@ def _power_of_two(n: int) -> bool:
     return n & (n - 1) == 0
 
 
+METRIC_LABELS = {
+    "throughput_tokens_per_s": "tokens/s",
+    "throughput_samples_per_s": "samples/s",
+    "latency_ms": "latency ms",
+    "ttft_ms": "TTFT ms",
+    "itl_ms": "ITL ms",
+}
+
+
 @app.command("validate")
 def validate_cmd(output: Output = OUTPUT) -> None:
     """Predicted vs published measurements, with each point's error."""
@@ -494,9 +506,9 @@ def validate_cmd(output: Output = OUTPUT) -> None:
     table_rows = [
         [
             c.ref.id,
-            c.ref.metric,
-            "-" if c.predicted is None else f"{c.predicted:.4g}",
-            f"{c.ref.measured:.4g}",
+            METRIC_LABELS[c.ref.metric],
+            "-" if c.predicted is None else _show(c.predicted, "").strip(),
+            _show(c.ref.measured, "").strip(),
             "skipped" if c.error is None else f"{c.error * 100:+.1f}%",
         ]
         for c in summary.checks
