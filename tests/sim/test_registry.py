@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mlsysbook.sim import param_count
+from mlsysbook.sim import evaluate, param_count
 from mlsysbook.sim import registry as reg
 from mlsysbook.sim.registry import (
     RegistryError,
@@ -163,6 +163,18 @@ def test_user_registry_adds_entries(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert board.memory.capacity.to("B").magnitude == 512 * 1024
     assert board.source_date == "2025-01-02"
     assert len(hardware_catalog()) >= 41
+
+
+def test_the_documented_hardware_entry_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "simulator.md").read_text(encoding="utf-8")
+    example = doc.split("## Adding your own hardware", 1)[1].split("```yaml\n", 1)[1]
+    _write(tmp_path, "hardware", example.split("```", 1)[0])
+    monkeypatch.setenv(reg.ENV, str(tmp_path))
+    mine = hardware("myacc")
+    assert mine.compute_units == 16 and mine.peak_rate("int8") == 240e12
+    assert evaluate("resnet50", mine, precision="int8").latency_s > 0
 
 
 @pytest.mark.parametrize(
