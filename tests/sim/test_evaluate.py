@@ -313,3 +313,31 @@ def test_microcontroller_runtimes_use_one_core() -> None:
     assert machine(find_hardware("stm32f746-disco"), Precision.named("int8")).matmul_flops == (
         find_hardware("stm32f746-disco").peak_rate("int8")
     )
+
+
+def test_training_kernels_are_as_wide_as_the_forward_ones() -> None:
+    """Backward passes repeat the forward's kernels with the same tiles per kernel, so a
+    training conv keeps the forward conv's occupancy: the same seconds per FLOP."""
+    from mlsysbook.sim.training import train_step
+
+    fwd = {t.name: t for t in evaluate("resnet50", "a100-sxm-80gb", batch=1).ops}
+    step = {t.name: t for t in train_step("resnet50", "a100-sxm-80gb", batch=1).ops}
+    name = "7.block.0.conv2"  # 7x7 output: only a few tiles at batch 1
+    assert step[name].flops > 0
+    per_flop = fwd[name].compute_s / fwd[name].flops
+    assert step[name].compute_s / step[name].flops == pytest.approx(per_flop, rel=1e-9)
+    assert per_flop > 2 / (312e12 * efficiencies()["cloud"].compute)  # wave-quantised
+
+
+def test_attention_is_not_wave_quantised_and_host_steps_only_where_set() -> None:
+    h100 = evaluate("llama3.1-8b", "h100", batch=1, seq_len=8192, output_len=2)
+    (attn,) = [t for t in h100.decode_ops if t.name == "attention"]
+    assert attn.bound == "memory"  # reading the KV cache, whatever the batch
+    thor = evaluate("llama3.1-8b", "jetson-thor", batch=1, seq_len=128, output_len=2)
+    assert not [t for t in (*thor.ops, *thor.decode_ops) if t.kind == "host"]  # edge: 0 ms
+
+
+def test_kernel_efficiency_follows_16_bit_stand_ins() -> None:
+    hw = gpu().model_copy(update={"compute_efficiency": {"fp16": 0.25}})
+    assert hw.kernel_efficiency("bf16") == 0.25 and hw.kernel_efficiency("fp8") is None
+    assert machine(hw, Precision.named("bf16")).e_compute == 0.25

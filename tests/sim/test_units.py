@@ -87,3 +87,11 @@ def test_answering_a_question_imports_neither_pint_nor_numpy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split()[:2] == ["3.35", "TB/s"]
+
+
+def test_pint_quantities_are_accepted_and_non_finite_values_refused() -> None:
+    q = units.registry().Quantity(3.35, "TB/s")
+    assert si(q, "bandwidth") == pytest.approx(3.35e12)
+    for text in ("nan GB", "inf GB", "1e400 GB"):
+        with pytest.raises(UnitError, match="finite"):
+            si(text, "bytes")

@@ -464,6 +464,11 @@ def _power_of_two(n: int) -> bool:
     return n & (n - 1) == 0
 
 
+def _figure(x: float) -> str:
+    """Thousands grouped from 1,000 up, else 4 significant digits."""
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
+
+
 METRIC_LABELS = {
     "throughput_tokens_per_s": "tokens/s",
     "throughput_samples_per_s": "samples/s",
@@ -507,8 +512,8 @@ def validate_cmd(output: Output = OUTPUT) -> None:
         [
             c.ref.id,
             METRIC_LABELS[c.ref.metric],
-            "-" if c.predicted is None else _show(c.predicted, "").strip(),
-            _show(c.ref.measured, "").strip(),
+            "-" if c.predicted is None else _figure(c.predicted),
+            _figure(c.ref.measured),
             "skipped" if c.error is None else f"{c.error * 100:+.1f}%",
         ]
         for c in summary.checks

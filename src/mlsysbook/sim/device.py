@@ -98,6 +98,13 @@ class Hardware(Sourced):
         have = ", ".join(table)
         raise KeyError(f"{self.name} has no {precision} rate (it lists {have})")
 
+    def kernel_efficiency(self, precision: str) -> float | None:
+        """``compute_efficiency`` for ``precision`` (bf16 and fp16 stand in for each other)."""
+        table: dict[str, float] = {str(k): v for k, v in self.compute_efficiency.items()}
+        return next(
+            (table[p] for p in (precision, *_STAND_INS.get(precision, ())) if p in table), None
+        )
+
     def has_rate(self, precision: str) -> bool:
         return any(p in self.peak_flop_per_s for p in (precision, *_STAND_INS.get(precision, ())))
 

@@ -216,7 +216,8 @@ def _llm(
     decode = tensor_parallel(graph.decoder_step(a, Step(batch, 1, mid)), a, batch, devices)
     mem = inference_memory(s.model, prefill, batch, seq_len + output_len, s.p, devices)
     # each engine step (the prefill, every decode step) also waits for the serving runtime
-    host = [OpTime("runtime_step", "host", 0.0, 0.0, 0.0, 0.0, s.m.step_s, s.m.step_s)]
+    step = s.m.step_s
+    host = [OpTime("runtime_step", "host", 0.0, 0.0, 0.0, 0.0, step, step)] if step else []
     pre_t, dec_t = time_step(prefill, s.m, s.p, s.link), time_step(decode, s.m, s.p, s.link)
     return pre_t + host, dec_t + host, mem
 
@@ -233,8 +234,10 @@ def evaluate(
     engine: str = "optimized",
 ) -> Result:
     """``engine="eager"`` runs every op as its own kernel with a framework's per-op cost
-    (e.g. PyTorch without compilation), and 16-bit precision there means autocast: fp32
-    weights cast to 16 bits in every pass. The default is an optimised inference engine."""
+    (e.g. PyTorch without compilation). For CNNs and encoders 16-bit precision there means
+    autocast (fp32 weights cast to 16 bits in every pass, as training-style scripts run
+    them); language models load their weights in 16 bits, so they have no casts. The
+    default is an optimised inference engine."""
     if batch < 1 or seq_len < 1 or output_len < 1 or devices < 1:
         raise ValueError("batch, seq_len, output_len and devices must be at least 1")
     s = setup(model, hardware, precision, engine)

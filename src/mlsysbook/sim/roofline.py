@@ -90,7 +90,7 @@ def machine(hw: Hardware, precision: Precision, engine: str = "optimized") -> Ma
         matmul * share,
         vector * share,
         hw.memory.bandwidth_bytes_per_s,
-        {str(k): v for k, v in hw.compute_efficiency.items()}.get(fmt)
+        hw.kernel_efficiency(fmt)
         or (eff.compute_fp8 if fmt == "fp8" and eff.compute_fp8 else eff.compute),
         eff.memory,
         (eff.eager_overhead_us if engine == "eager" else eff.overhead_us) * 1e-6,
@@ -147,7 +147,7 @@ def time_ops(ops: list[Work], m: Machine, p: Precision) -> list[OpTime]:
     for w in ops:
         flops, nbytes = w.flops * w.repeat, op_bytes(w, p, m.cache_bytes) * w.repeat
         peak = m.matmul_flops if w.is_matmul else m.vector_flops
-        c = flops / (peak * m.e_compute * (occupancy(w, m) if w.is_matmul else 1.0))
+        c = flops / (peak * m.e_compute * occupancy(w, m))
         mem = nbytes / (m.bandwidth * m.e_memory)
         o = w.calls * w.repeat * m.overhead_s
         out.append(OpTime(w.name, w.kind, flops, nbytes, c, mem, o, vec.maximum(c, mem) + o))
@@ -158,9 +158,12 @@ def occupancy(w: Work, m: Machine) -> Any:
     """Share of the compute units a matmul keeps busy. Its output is cut into tiles of
     ``m.tile`` elements, one unit per tile; the tiles run in waves of ``m.units``, so a
     small output (one image, a short prompt) leaves units idle in its only wave:
-    tiles / (waves * units), with tiles = ceil(outputs per call / tile)."""
-    if not (m.units and m.tile) or (isinstance(w.outputs, float | int) and not w.outputs):
-        return 1.0  # a device or an op without the figures
+    tiles / (waves * units), with tiles = ceil(outputs per call / tile). Attention is
+    left out: its kernels also split the keys (FlashDecoding), not only the outputs."""
+    if w.kind != "matmul" or not (m.units and m.tile):
+        return 1.0
+    if isinstance(w.outputs, float | int) and not w.outputs:
+        return 1.0  # an op without the figure
     tiles = vec.maximum(vec.ceil(w.outputs / w.calls / m.tile), 1.0)
     waves = vec.ceil(tiles / m.units)
     return tiles / (waves * m.units)

@@ -154,6 +154,7 @@ def train_step(
             weight_elems=w.weight_elems * passes,
             act_elems=w.act_elems * passes,
             calls=w.calls * passes,
+            outputs=w.outputs * passes,  # each pass's kernels are as wide as the forward's
         )
         for w in fwd
     ]

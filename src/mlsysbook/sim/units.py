@@ -5,6 +5,7 @@ SI and binary prefixes, seconds, bytes, FLOPs, tokens, samples, watts."""
 
 from __future__ import annotations
 
+import math
 import re
 from functools import cache
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -115,6 +116,8 @@ def _fast(text: str) -> tuple[float, str] | None:
 def si(value: object, kind: str) -> float:
     """``"3.35 TB/s"`` -> 3.35e12, checked to be a ``kind`` (see SI_UNIT). Common forms are
     read directly; anything else (``"3.35 terabyte / second"``) goes through pint."""
+    if hasattr(value, "dimensionality") and hasattr(value, "to"):  # a pint quantity
+        value = f"{value:~}"
     if isinstance(value, bool) or not isinstance(value, str):
         raise UnitError(f"{value!r} needs a unit, e.g. '80 GB' or '3.35 TB/s'")
     fast = _fast(value)
@@ -124,6 +127,8 @@ def si(value: object, kind: str) -> float:
             _wrong_kind(value, kind)
     else:
         magnitude = _via_pint(value, kind)
+    if not math.isfinite(magnitude):
+        raise UnitError(f"{value!r} is not a finite number")
     if magnitude < 0:
         raise UnitError(f"{value!r} must not be negative")
     return magnitude
