@@ -132,13 +132,21 @@ class OpTime:
         return self.flops / self.bytes if self.bytes else float("inf")
 
 
+# The share of an L2 that keeps activations between kernels. NVIDIA splits L2 into two
+# partitions, each caching for the SMs wired to it, so data every SM reads (activations)
+# can sit in both; half the capacity is what such data gets (A100 whitepaper, "L2 cache").
+CACHE_SHARE = 0.5
+
+
 def op_bytes(w: Work, p: Precision, cache: float = 0.0) -> Any:
     """DRAM bytes of one repeat: weights and KV cache always stream from memory;
-    activations too, unless the op's whole activation traffic fits in the on-chip cache
-    (then the producer's output is still there when the consumer reads it)."""
+    activations only for the part that does not fit in the on-chip cache's share for
+    them (the rest of the producer's output is still there when the consumer reads it):
+    max(0, activation bytes - CACHE_SHARE * cache). Throughput then eases off as a batch
+    outgrows the cache instead of falling off a cliff."""
     acts: Any = w.act_elems * p.activation_bytes
     if cache:
-        acts = vec.zero_where_at_most(acts, cache)
+        acts = vec.maximum(acts - CACHE_SHARE * cache, 0.0)
     return w.weight_elems * p.weight_bytes + acts + w.kv_elems * p.kv_bytes
 
 

@@ -22,15 +22,6 @@ def maximum(a: Any, b: Any) -> Any:
     return np.maximum(a, b)
 
 
-def zero_where_at_most(x: Any, limit: float) -> Any:
-    """``x``, with every element that is <= ``limit`` set to 0."""
-    if _scalar(x):
-        return 0.0 if x <= limit else x
-    import numpy as np
-
-    return np.where(x <= limit, 0.0, x)
-
-
 def ceil(x: Any) -> Any:
     if _scalar(x):
         return float(math.ceil(x))
