@@ -6,6 +6,7 @@ from the YAML keys without the suffix (``capacity: "80 GB"``); the unit-less nam
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
 from typing import Annotated, Any, Literal
 
@@ -49,11 +50,11 @@ class OnChip(Entry):
 
     @property
     def sram(self) -> Any:
-        return None if self.sram_bytes is None else quantity(self.sram_bytes, "B")
+        return _optional(self.sram_bytes, "B")
 
     @property
     def flash(self) -> Any:
-        return None if self.flash_bytes is None else quantity(self.flash_bytes, "B")
+        return _optional(self.flash_bytes, "B")
 
 
 class Interconnect(Entry):
@@ -91,22 +92,18 @@ class Hardware(Sourced):
     def peak_rate(self, precision: str) -> float:
         """Dense peak FLOP/s at ``precision``. bf16 and fp16 stand in for each other,
         since tensor units run both at one rate."""
-        table: dict[str, float] = {str(k): v for k, v in self.peak_flop_per_s.items()}
-        for p in (precision, *_STAND_INS.get(precision, ())):
-            if p in table:
-                return table[p]
-        have = ", ".join(table)
-        raise KeyError(f"{self.name} has no {precision} rate (it lists {have})")
+        rate = _lookup(self.peak_flop_per_s, precision)
+        if rate is None:
+            have = ", ".join(self.peak_flop_per_s)
+            raise KeyError(f"{self.name} has no {precision} rate (it lists {have})")
+        return rate
 
     def kernel_efficiency(self, precision: str) -> float | None:
         """``compute_efficiency`` for ``precision`` (bf16 and fp16 stand in for each other)."""
-        table: dict[str, float] = {str(k): v for k, v in self.compute_efficiency.items()}
-        return next(
-            (table[p] for p in (precision, *_STAND_INS.get(precision, ())) if p in table), None
-        )
+        return _lookup(self.compute_efficiency, precision)
 
     def has_rate(self, precision: str) -> bool:
-        return any(p in self.peak_flop_per_s for p in (precision, *_STAND_INS.get(precision, ())))
+        return _lookup(self.peak_flop_per_s, precision) is not None
 
     def peak(self, precision: str) -> Any:
         """``peak_rate`` as a pint quantity."""
@@ -118,11 +115,23 @@ class Hardware(Sourced):
 
     @property
     def tdp(self) -> Any:
-        return None if self.tdp_w is None else quantity(self.tdp_w, "W")
+        return _optional(self.tdp_w, "W")
 
     @property
     def clock(self) -> Any:
-        return None if self.clock_hz is None else quantity(self.clock_hz, "Hz")
+        return _optional(self.clock_hz, "Hz")
 
 
 _STAND_INS = {"bf16": ("fp16",), "fp16": ("bf16",)}
+
+
+def _lookup(table: Mapping[Any, float], precision: str) -> float | None:
+    """The value for ``precision``, or for its 16-bit stand-in; None if neither is listed."""
+    for p in (precision, *_STAND_INS.get(precision, ())):
+        if p in table:
+            return table[p]
+    return None
+
+
+def _optional(value: float | None, unit: str) -> Any:
+    return None if value is None else quantity(value, unit)
